@@ -13,7 +13,7 @@ import {
  * added for the dashboards and alerts in prometheus/ and grafana/. Every label is bounded: models
  * come from the config or the price table, never from user input.
  */
-export function createMetrics() {
+export function createMetrics(countActiveSessions: () => number = () => 0) {
   // prom-client only records exemplars on an OpenMetrics registry; /metrics converts for plain-text scrapers.
   const registry = new Registry<OpenMetricsContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
@@ -89,6 +89,9 @@ export function createMetrics() {
       name: 'active_sessions',
       help: 'Distinct sessions (session_id, else user_id) seen in the last 15 minutes',
       registers,
+      collect() {
+        this.set(countActiveSessions());
+      },
     }),
     httpDuration: new Histogram<'route' | 'method' | 'status_code' | 'trace_id'>({
       name: 'http_request_duration_seconds',

@@ -1,0 +1,100 @@
+import type { Config } from '../config/index.js';
+import type { LlmResult } from '../llm/client.js';
+import type { PromptRef } from '../llm/types.js';
+import type { RunAgent } from '../telemetry/agents.js';
+import { classifyQuery, type Complexity, type QueryType } from './classifier.js';
+import type { Reasoner } from './reasoner.js';
+import type { RankedPaper, Retriever } from './retriever.js';
+
+export interface ResearchQuery {
+  query: string;
+  userId?: string;
+  sessionId?: string;
+  topK: number;
+}
+
+export interface ResearchAnswer {
+  answer: string;
+  sources: RankedPaper[];
+  queryType: QueryType;
+  complexity: Complexity;
+  model: string;
+  prompt: PromptRef;
+  llm: LlmResult;
+  retrievedDocs: number;
+  averageRelevance: number;
+  agents: Array<{ name: string; latencyMs: number }>;
+  traceId: string;
+}
+
+interface Dependencies {
+  retriever: Retriever;
+  reasoner: Reasoner;
+  runAgent: RunAgent;
+  models: Config['llm']['models'];
+  prompt: PromptRef;
+}
+
+/** Classifies the query, picks the model for its complexity, runs the retriever then the reasoner. */
+export function createOrchestrator({ retriever, reasoner, runAgent, models, prompt }: Dependencies) {
+  return function orchestrate(request: ResearchQuery): Promise<ResearchAnswer> {
+    const { queryType, complexity } = classifyQuery(request.query);
+    const model = models[complexity];
+    return runAgent(
+      {
+        name: 'orchestrator',
+        inputs: { query: request.query, top_k: request.topK },
+        trace: {
+          name: 'research-query',
+          userId: request.userId,
+          sessionId: request.sessionId,
+          tags: ['research-query', queryType, complexity],
+        },
+        metadata: { query_type: queryType, complexity, model, prompt_version: prompt.version },
+      },
+      async (run) => {
+        run.annotate({ query_type: queryType, complexity, model });
+        const agents: ResearchAnswer['agents'] = [];
+        const timed = async <T>(name: string, work: () => Promise<T>) => {
+          const started = performance.now();
+          try {
+            return await work();
+          } finally {
+            agents.push({ name, latencyMs: round(performance.now() - started) });
+          }
+        };
+        const retrieval = await timed('retriever', () =>
+          runAgent({ name: 'retriever', kind: 'retriever', inputs: { query: request.query, top_k: request.topK } }, async (retrieverRun) => {
+            const result = retriever.retrieve(request.query, request.topK);
+            retrieverRun.annotate({ 'retrieval.documents': result.papers.length, 'retrieval.avg_relevance': result.averageRelevance });
+            retrieverRun.setOutputs({
+              documents: result.papers.map(({ paper, score }) => ({ id: paper.id, title: paper.title, score })),
+            });
+            return result;
+          }),
+        );
+        run.annotate({ retrieved_docs: retrieval.papers.length, avg_relevance: retrieval.averageRelevance });
+        const passages = retrieval.papers.map(({ paper }) => ({ id: paper.id, title: paper.title, year: paper.year, summary: paper.summary }));
+        const llm = await timed('reasoner', () => reasoner(request.query, passages, model, prompt));
+        run.setOutputs({ answer: llm.text, sources: passages.map((passage) => passage.id) });
+        return {
+          answer: llm.text,
+          sources: retrieval.papers,
+          queryType,
+          complexity,
+          model: llm.model,
+          prompt,
+          llm,
+          retrievedDocs: retrieval.papers.length,
+          averageRelevance: retrieval.averageRelevance,
+          agents,
+          traceId: run.traceId,
+        };
+      },
+    );
+  };
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+export type Orchestrator = ReturnType<typeof createOrchestrator>;

@@ -1,0 +1,44 @@
+import MiniSearch from 'minisearch';
+import type { Paper } from './corpus.js';
+
+export interface RankedPaper {
+  paper: Paper;
+  /** BM25 score scaled so that the best match of this query is 1. */
+  score: number;
+}
+
+export interface Retrieval {
+  papers: RankedPaper[];
+  latencyMs: number;
+  averageRelevance: number;
+}
+
+/** BM25 (MiniSearch's BM25+) over title, summary and topics; the index is built once at start-up. */
+export function createRetriever(corpus: Paper[]) {
+  const index = new MiniSearch<Paper>({
+    fields: ['title', 'summary', 'topicText'],
+    storeFields: [],
+    extractField: (paper, field) =>
+      field === 'topicText' ? paper.topics.join(' ') : String(paper[field as keyof Paper] ?? ''),
+    searchOptions: { boost: { title: 2, topicText: 1.5 }, prefix: true, fuzzy: 0.2, combineWith: 'OR' },
+  });
+  index.addAll(corpus);
+  const byId = new Map(corpus.map((paper) => [paper.id, paper]));
+
+  return {
+    size: corpus.length,
+    retrieve(query: string, topK: number): Retrieval {
+      const started = performance.now();
+      const hits = index.search(query).slice(0, topK);
+      const best = hits[0]?.score ?? 0;
+      const papers = hits.map((hit) => ({
+        paper: byId.get(String(hit.id)) as Paper,
+        score: best > 0 ? Math.round((hit.score / best) * 1e4) / 1e4 : 0,
+      }));
+      const averageRelevance = papers.length ? papers.reduce((sum, hit) => sum + hit.score, 0) / papers.length : 0;
+      return { papers, latencyMs: performance.now() - started, averageRelevance: Math.round(averageRelevance * 1e4) / 1e4 };
+    },
+  };
+}
+
+export type Retriever = ReturnType<typeof createRetriever>;

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value?.trim() ? value.trim() : undefined));
+
+const optionalUrl = optionalString.pipe(z.url().optional());
+
+const csv = optionalString.transform((value) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** Every environment variable the service reads, with its default. The README's table mirrors this. */
+export const envSchema = z.object({
+  PORT: int(8000, 0, 65535),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  APP_ENV: z.string().default('development'),
+
+  GEMINI_API_KEY: optionalString,
+  GOOGLE_API_KEY: optionalString,
+  GEMINI_BASE_URL: optionalUrl,
+  LLM_TIMEOUT_MS: int(30_000, 100, 600_000),
+  LLM_MAX_RETRIES: int(2, 0, 10),
+  LLM_RETRY_BASE_MS: int(500, 1, 60_000),
+  LLM_RETRY_MAX_DELAY_MS: int(10_000, 1, 120_000),
+  LLM_CIRCUIT_FAILURES: int(5, 1, 1000),
+  LLM_CIRCUIT_RESET_MS: int(30_000, 100, 3_600_000),
+  MODEL_SIMPLE: z.string().default('gemini-2.5-flash-lite'),
+  MODEL_MEDIUM: z.string().default('gemini-2.5-flash'),
+  MODEL_COMPLEX: z.string().default('gemini-2.5-pro'),
+  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.2),
+  LLM_MAX_OUTPUT_TOKENS: int(1024, 1, 65_536),
+  PROMPT_VERSION: int(2, 1, 1000),
+  CORPUS_PATH: optionalString,
+
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  OTEL_SERVICE_NAME: z.string().default('researcherai'),
+  LANGFUSE_PUBLIC_KEY: optionalString,
+  LANGFUSE_SECRET_KEY: optionalString,
+  LANGFUSE_BASE_URL: optionalUrl,
+  LANGSMITH_TRACING: flag,
+  LANGSMITH_API_KEY: optionalString,
+  LANGSMITH_ENDPOINT: optionalUrl,
+  LANGSMITH_PROJECT: z.string().default('ResearcherAI'),
+  LOKI_URL: optionalUrl,
+  TELEMETRY_EXPORT_TIMEOUT_MS: int(5000, 100, 60_000),
+  TELEMETRY_QUEUE_SIZE: int(2048, 16, 100_000),
+  SHUTDOWN_TIMEOUT_MS: int(8000, 100, 60_000),
+  CAPTURE_CONTENT: flag,
+
+  API_KEYS: csv,
+  METRICS_PORT: int(0, 0, 65535),
+  METRICS_TOKEN: optionalString,
+  RATE_LIMIT_PER_MINUTE: int(120, 0, 1_000_000),
+  FEEDBACK_SECRET: optionalString,
+  BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
+  REDACT_PATTERNS: csv,
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Validates the environment once at start-up. Derived settings (which LLM provider, which sinks are on)
+ * are computed here so that no other module needs to look at raw variables.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const raw = parsed.data;
+  const geminiApiKey = raw.GEMINI_API_KEY ?? raw.GOOGLE_API_KEY;
+  const otlpTracesUrl =
+    raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (raw.OTEL_EXPORTER_OTLP_ENDPOINT ? `${raw.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` : undefined);
+  const langfuseOn = Boolean(raw.LANGFUSE_PUBLIC_KEY && raw.LANGFUSE_SECRET_KEY);
+  if (raw.LANGSMITH_TRACING && !raw.LANGSMITH_API_KEY) {
+    throw new ConfigError('Invalid configuration:\n  LANGSMITH_API_KEY: required when LANGSMITH_TRACING=true');
+  }
+  if (Boolean(raw.LANGFUSE_PUBLIC_KEY) !== Boolean(raw.LANGFUSE_SECRET_KEY)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  LANGFUSE_PUBLIC_KEY/LANGFUSE_SECRET_KEY: set both or neither',
+    );
+  }
+  return {
+    port: raw.PORT,
+    host: raw.HOST,
+    logLevel: raw.LOG_LEVEL,
+    environment: raw.APP_ENV,
+    serviceName: raw.OTEL_SERVICE_NAME,
+    llm: {
+      provider: geminiApiKey ? ('gemini' as const) : ('offline' as const),
+      geminiApiKey,
+      geminiBaseUrl: raw.GEMINI_BASE_URL,
+      timeoutMs: raw.LLM_TIMEOUT_MS,
+      maxRetries: raw.LLM_MAX_RETRIES,
+      retryBaseMs: raw.LLM_RETRY_BASE_MS,
+      retryMaxDelayMs: raw.LLM_RETRY_MAX_DELAY_MS,
+      circuitFailures: raw.LLM_CIRCUIT_FAILURES,
+      circuitResetMs: raw.LLM_CIRCUIT_RESET_MS,
+      models: { simple: raw.MODEL_SIMPLE, medium: raw.MODEL_MEDIUM, complex: raw.MODEL_COMPLEX },
+      temperature: raw.LLM_TEMPERATURE,
+      maxOutputTokens: raw.LLM_MAX_OUTPUT_TOKENS,
+    },
+    promptVersion: raw.PROMPT_VERSION,
+    corpusPath: raw.CORPUS_PATH,
+    telemetry: {
+      exportTimeoutMs: raw.TELEMETRY_EXPORT_TIMEOUT_MS,
+      queueSize: raw.TELEMETRY_QUEUE_SIZE,
+      captureContent: raw.CAPTURE_CONTENT,
+      redactPatterns: raw.REDACT_PATTERNS.map((pattern) => new RegExp(pattern, 'g')),
+      otlp: otlpTracesUrl ? { url: otlpTracesUrl } : undefined,
+      langfuse: langfuseOn
+        ? {
+            publicKey: raw.LANGFUSE_PUBLIC_KEY as string,
+            secretKey: raw.LANGFUSE_SECRET_KEY as string,
+            baseUrl: raw.LANGFUSE_BASE_URL ?? 'https://cloud.langfuse.com',
+          }
+        : undefined,
+      langsmith:
+        raw.LANGSMITH_TRACING && raw.LANGSMITH_API_KEY
+          ? {
+              apiKey: raw.LANGSMITH_API_KEY,
+              endpoint: raw.LANGSMITH_ENDPOINT ?? 'https://api.smith.langchain.com',
+              project: raw.LANGSMITH_PROJECT,
+            }
+          : undefined,
+      loki: raw.LOKI_URL ? { url: raw.LOKI_URL } : undefined,
+    },
+    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    security: {
+      apiKeys: raw.API_KEYS,
+      metricsPort: raw.METRICS_PORT,
+      metricsToken: raw.METRICS_TOKEN,
+      rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
+      // A per-process secret still binds tokens to this instance; set FEEDBACK_SECRET to share across replicas.
+      feedbackSecret: raw.FEEDBACK_SECRET ?? randomBytes(32).toString('hex'),
+      bodyLimitBytes: raw.BODY_LIMIT_BYTES,
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import type { PricedCall } from './pricing.js';
+import type { TokenUsage } from './usage.js';
+
+export interface PromptRef {
+  name: string;
+  version: number;
+}
+
+/** A passage the model may cite; the offline provider answers from these alone. */
+export interface SourcePassage {
+  id: string;
+  title: string;
+  year: number;
+  summary: string;
+}
+
+/** What an agent asks of the model. Everything any sink records about a call starts here. */
+export interface LlmRequest {
+  model: string;
+  system: string;
+  prompt: string;
+  promptRef: PromptRef;
+  temperature: number;
+  maxOutputTokens: number;
+  stream?: boolean;
+  passages: SourcePassage[];
+}
+
+export interface ProviderResponse {
+  text: string;
+  finishReason: string;
+  usage: TokenUsage;
+  /** The model that actually served the call (Gemini's modelVersion); it decides the price. */
+  responseModel?: string;
+  responseId?: string;
+}
+
+export interface LlmProvider {
+  /** Value of gen_ai.provider.name. */
+  readonly system: string;
+  readonly serverAddress?: { host: string; port: number };
+  generate(request: LlmRequest, signal: AbortSignal): Promise<ProviderResponse>;
+}
+
+/** Bounded set of failure kinds: they become metric labels and span `error.type`. */
+export type LlmErrorType =
+  | 'rate_limited'
+  | 'server_error'
+  | 'timeout'
+  | 'network'
+  | 'blocked'
+  | 'malformed'
+  | 'max_tokens'
+  | 'stream_error'
+  | 'client_error'
+  | 'circuit_open';
+
+/**
+ * The one description of a finished model call. The client builds it once; the telemetry layer turns
+ * it into the span/generation, metrics, the log line and the LangSmith run, so they cannot disagree.
+ */
+export interface LlmCallRecord {
+  request: LlmRequest;
+  provider: string;
+  status: 'success' | 'error';
+  response?: ProviderResponse;
+  usage: TokenUsage;
+  cost: PricedCall;
+  startedAt: number;
+  latencyMs: number;
+  attempts: number;
+  error?: { type: LlmErrorType; message: string };
+  traceId: string;
+  spanId: string;
+}

@@ -1,0 +1,49 @@
+import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { startTelemetry } from './telemetry/index.js';
+
+// Order matters: configuration fails fast, telemetry starts before the app's modules are imported, then
+// the app, then signal handling that drains requests and flushes every sink.
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+  throw error;
+}
+const telemetry = startTelemetry(config);
+const { buildApp } = await import('./server.js');
+const { startMetricsServer } = await import('./routes/metrics-server.js');
+
+const app = await buildApp({ config, telemetry });
+const metricsServer = config.security.metricsPort
+  ? await startMetricsServer(config, telemetry.metrics.registry)
+  : undefined;
+await app.listen({ port: config.port, host: config.host });
+telemetry.logger.info(
+  { event: 'started', llm_provider: config.llm.provider, sinks: Object.entries(config.telemetry).filter(([, v]) => v && typeof v === 'object' && 'url' in v || (v && typeof v === 'object' && ('apiKey' in v || 'publicKey' in v))).map(([k]) => k) },
+  'ResearcherAI listening',
+);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  const started = Date.now();
+  telemetry.logger.info({ event: 'shutdown', signal }, 'shutting down: draining requests');
+  const hardStop = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5000);
+  hardStop.unref();
+  try {
+    await app.close();
+    await metricsServer?.close();
+  } catch (error) {
+    telemetry.logger.error({ err: error }, 'error while closing the server');
+  }
+  telemetry.logger.info({ event: 'shutdown', drained_ms: Date.now() - started }, 'requests drained; flushing telemetry');
+  await telemetry.shutdown(Math.max(1000, config.shutdownTimeoutMs - (Date.now() - started)));
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

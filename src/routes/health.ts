@@ -1,0 +1,12 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+export const healthRoutes: FastifyPluginAsync<{ isReady: () => { ready: boolean; checks: Record<string, boolean> } }> = async (
+  app,
+  { isReady },
+) => {
+  app.get('/healthz', { schema: { hide: true }, config: { otel: false } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true }, config: { otel: false } }, async (_request, reply) => {
+    const { ready, checks } = isReady();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+};

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+const identifier = z.string().trim().min(1).max(128).regex(/^[\w.@:-]+$/, 'letters, digits and . _ @ : - only');
+const traceId = z.string().regex(/^[0-9a-f]{32}$/, 'a 32-character lowercase hex trace id');
+
+export const queryRequestSchema = z.strictObject({
+  query: z.string().trim().min(1).max(4000),
+  user_id: identifier.optional(),
+  session_id: identifier.optional(),
+  top_k: z.number().int().min(1).max(20).default(5),
+});
+
+const tokensSchema = z.object({
+  input: z.number().int(),
+  cached: z.number().int(),
+  output: z.number().int(),
+  reasoning: z.number().int(),
+  total: z.number().int(),
+});
+
+export const queryResponseSchema = z.object({
+  answer: z.string(),
+  sources: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      authors: z.array(z.string()),
+      year: z.number().int(),
+      url: z.string(),
+      score: z.number().min(0).max(1),
+    }),
+  ),
+  metadata: z.object({
+    trace_id: traceId,
+    feedback_token: z.string().describe('Send back with /api/feedback to score this answer'),
+    model: z.string(),
+    prompt: z.object({ name: z.string(), version: z.number().int() }),
+    query_type: z.string(),
+    complexity: z.enum(['simple', 'medium', 'complex']),
+    tokens: tokensSchema,
+    cost_usd: z.number().nullable().describe('null when the model is not in the price table'),
+    latency_ms: z.number(),
+    retrieved_docs: z.number().int(),
+    avg_relevance: z.number(),
+    agents: z.array(z.object({ name: z.string(), latency_ms: z.number() })),
+  }),
+});
+
+export const feedbackRequestSchema = z.strictObject({
+  trace_id: traceId,
+  is_helpful: z.boolean(),
+  comment: z.string().max(2000).optional(),
+  user_id: identifier.optional(),
+  feedback_token: z.string().min(1).max(256),
+});
+
+export const feedbackResponseSchema = z.object({ status: z.literal('success') });
+
+export const errorResponseSchema = z.object({
+  error: z.string(),
+  message: z.string(),
+  details: z.unknown().optional(),
+  trace_id: z.string().optional(),
+});
+
+export type QueryRequest = z.infer<typeof queryRequestSchema>;
+export type QueryResponse = z.infer<typeof queryResponseSchema>;

@@ -1,0 +1,124 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyOtel from '@fastify/otel';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Config } from './config/index.js';
+import { loadCorpus, type Paper } from './agents/corpus.js';
+import { createOrchestrator } from './agents/orchestrator.js';
+import { defaultPromptName, getPrompt } from './agents/prompts.js';
+import { createReasoner } from './agents/reasoner.js';
+import { createRetriever } from './agents/retriever.js';
+import { createLlmClient } from './llm/client.js';
+import { createGeminiProvider } from './llm/providers/gemini.js';
+import { createOfflineProvider } from './llm/providers/offline.js';
+import type { LlmProvider } from './llm/types.js';
+import { registerErrorHandling } from './routes/errors.js';
+import { createFeedbackTokens } from './routes/feedback-token.js';
+import { feedbackRoutes } from './routes/feedback.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoute } from './routes/metrics.js';
+import { queryRoutes } from './routes/query.js';
+import { registerHttpMetrics } from './routes/http-metrics.js';
+import { registerAuth } from './routes/auth.js';
+import type { Telemetry } from './telemetry/index.js';
+
+export interface AppDependencies {
+  config: Config;
+  telemetry: Telemetry;
+  corpus?: Paper[];
+  provider?: LlmProvider;
+}
+
+const breakerStateValue = { closed: 0, half_open: 1, open: 2 } as const;
+
+function createProvider(config: Config): LlmProvider {
+  return config.llm.provider === 'gemini'
+    ? createGeminiProvider({ apiKey: config.llm.geminiApiKey as string, baseUrl: config.llm.geminiBaseUrl })
+    : createOfflineProvider();
+}
+
+/** The app factory: wires agents, routes and telemetry. Tests call it and use `inject`. */
+export async function buildApp({ config, telemetry, corpus, provider }: AppDependencies): Promise<FastifyInstance> {
+  const promptRef = { name: defaultPromptName, version: config.promptVersion };
+  getPrompt(promptRef);
+  const papers = corpus ?? loadCorpus(config.corpusPath);
+  const llm = createLlmClient({
+    provider: provider ?? createProvider(config),
+    providerName: config.llm.provider,
+    telemetry: telemetry.llmCalls,
+    settings: config.llm,
+    onBreakerState: (model, state) => telemetry.metrics.llmCircuitState.set({ model }, breakerStateValue[state]),
+  });
+  const orchestrate = createOrchestrator({
+    retriever: createRetriever(papers),
+    reasoner: createReasoner(llm, telemetry.runAgent, { temperature: config.llm.temperature, maxOutputTokens: config.llm.maxOutputTokens }),
+    runAgent: telemetry.runAgent,
+    models: config.llm.models,
+    prompt: promptRef,
+  });
+  const feedbackTokens = createFeedbackTokens(config.security.feedbackSecret);
+
+  const app = Fastify({
+    loggerInstance: telemetry.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: config.security.bodyLimitBytes,
+    requestTimeout: 120_000,
+    connectionTimeout: 130_000,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const otel = new fastifyOtel.FastifyOtelInstrumentation({
+    instrumentHooks: false,
+    instrumentHandler: false,
+    requestHook: (span, request) => span.updateName(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`),
+  });
+  await app.register(otel.plugin());
+  registerHttpMetrics(app, telemetry.metrics);
+  registerErrorHandling(app);
+  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(rateLimit, {
+    global: true,
+    // After body parsing, so that the limit can follow the user id rather than only the client address.
+    hook: 'preHandler',
+    max: config.security.rateLimitPerMinute || 1_000_000_000,
+    timeWindow: '1 minute',
+    keyGenerator: (request) => {
+      const body = request.body as { user_id?: unknown } | undefined;
+      return typeof body?.user_id === 'string' ? `user:${body.user_id}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      error: 'rate_limited',
+      message: `rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`,
+    }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'ResearcherAI', version: '0.1.0', description: 'Instrumented multi-agent research API' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  registerAuth(app, config.security.apiKeys);
+
+  await app.register(healthRoutes, { isReady: () => ({ ready: papers.length > 0, checks: { config: true, corpus: papers.length > 0 } }) });
+  if (!config.security.metricsPort) {
+    await app.register(metricsRoute, { registry: telemetry.metrics.registry, token: config.security.metricsToken });
+  }
+  await app.register(queryRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue });
+  await app.register(feedbackRoutes, { telemetry, verifyFeedbackToken: feedbackTokens.verify });
+  return app;
+}

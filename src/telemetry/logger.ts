@@ -1,0 +1,85 @@
+import { fileURLToPath } from 'node:url';
+import { trace } from '@opentelemetry/api';
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { FailureReporter } from './failure-reporter.js';
+
+export const redactedLogPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["x-goog-api-key"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.apiKey',
+  '*.secretKey',
+  '*.api_key',
+  '*.password',
+  '*.token',
+  'feedback_token',
+];
+
+const lokiTransportPath = fileURLToPath(new URL('./loki-transport.mjs', import.meta.url));
+
+/**
+ * pino writes to stdout (pretty on a terminal) and, when LOKI_URL is set, to Loki from a worker thread.
+ * The mixin stamps every line written inside a span with its trace and span ids; with Loki on they are
+ * repeated under `meta`, which pino-loki turns into Loki structured metadata (not labels).
+ */
+export function createLogger(config: Config, reporter?: FailureReporter): Logger {
+  const lokiOn = Boolean(config.telemetry.loki);
+  const mixin = () => {
+    const spanContext = trace.getActiveSpan()?.spanContext();
+    if (!spanContext) return {};
+    const ids = { trace_id: spanContext.traceId, span_id: spanContext.spanId };
+    return lokiOn ? { ...ids, meta: ids } : ids;
+  };
+  const stdoutTarget = process.stdout.isTTY
+    ? { target: 'pino-pretty', options: { destination: 1, ignore: 'pid,hostname,meta' }, level: config.logLevel }
+    : { target: 'pino/file', options: { destination: 1 }, level: config.logLevel };
+  const targets: pino.TransportTargetOptions[] = [stdoutTarget];
+  if (config.telemetry.loki) {
+    targets.push({
+      target: lokiTransportPath,
+      level: config.logLevel,
+      options: {
+        host: config.telemetry.loki.url,
+        labels: { service: config.serviceName, environment: config.environment },
+        batching: { interval: 1, maxBufferSize: 10_000 },
+        timeout: config.telemetry.exportTimeoutMs,
+        silenceErrors: true,
+      },
+    });
+  }
+  const transport = pino.transport({ targets });
+  transport.on('loki-export-failure', (droppedLines: number) =>
+    reporter?.exportFailed('loki', droppedLines, 'Loki push failed'),
+  );
+  return pino(
+    {
+      level: config.logLevel,
+      // No hostname: pino-loki would turn it into a Loki label, and labels stay service/environment/level.
+      base: { pid: process.pid },
+      mixin,
+      redact: { paths: redactedLogPaths, censor: '[REDACTED]' },
+    },
+    transport,
+  );
+}
+
+/** Flushes and closes the transports (stdout and Loki), waiting at most `timeoutMs`. */
+export function closeLogger(logger: Logger, timeoutMs: number): Promise<void> {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
+    | { end?: () => void; once?: (event: string, fn: () => void) => void }
+    | undefined;
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+    if (!stream?.end || !stream.once) return resolve();
+    stream.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    stream.end();
+  });
+}

@@ -1,0 +1,82 @@
+import { LangfuseSpanProcessor } from '@langfuse/otel';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Config } from '../config/index.js';
+import type { FailureReporter } from './failure-reporter.js';
+import { ContentStrippingExporter, CountingBatchSpanProcessor, CountingExporter } from './span-export.js';
+
+/**
+ * One NodeSDK feeds Jaeger (OTLP/HTTP JSON) and LangFuse (its span processor, which keeps only the
+ * LangFuse observations: agents and generations). A tracer provider is started even with no sink,
+ * because the trace id is what the response, the logs and the exemplars share.
+ */
+export function startTracing(config: Config, reporter: FailureReporter) {
+  const { telemetry } = config;
+  const batchOptions = {
+    maxQueueSize: telemetry.queueSize,
+    maxExportBatchSize: 512,
+    scheduledDelayMillis: 1000,
+    exportTimeoutMillis: telemetry.exportTimeoutMs,
+  };
+  const spanProcessors: SpanProcessor[] = [];
+  if (telemetry.otlp) {
+    const otlpExporter = new OTLPTraceExporter({ url: telemetry.otlp.url, timeoutMillis: telemetry.exportTimeoutMs });
+    const jaegerBound = telemetry.captureContent ? otlpExporter : new ContentStrippingExporter(otlpExporter);
+    spanProcessors.push(
+      new CountingBatchSpanProcessor(new CountingExporter(jaegerBound, 'otlp', reporter), batchOptions, () =>
+        reporter.dropped('otlp', 1),
+      ),
+    );
+  }
+  if (telemetry.langfuse) spanProcessors.push(createLangfuseProcessor(config, reporter, batchOptions));
+
+  // With no processor NodeSDK registers no tracer provider at all, and every trace id would be zeros.
+  if (spanProcessors.length === 0) spanProcessors.push(new tracing.NoopSpanProcessor());
+  const sdk = new NodeSDK({
+    serviceName: config.serviceName,
+    spanProcessors,
+    instrumentations: [],
+    // Resource detectors read host and process facts; the service name and environment are what matter here.
+    resourceDetectors: [],
+  });
+  sdk.start();
+  return {
+    /** Flushes and stops both processors. Each export is bounded by the exporter timeout. */
+    shutdown: () => sdk.shutdown(),
+  };
+}
+
+function createLangfuseProcessor(
+  config: Config,
+  reporter: FailureReporter,
+  batchOptions: ConstructorParameters<typeof CountingBatchSpanProcessor>[1],
+): SpanProcessor {
+  const langfuse = config.telemetry.langfuse!;
+  const exporter = new CountingExporter(
+    new OTLPTraceExporter({
+      url: `${langfuse.baseUrl.replace(/\/$/, '')}/api/public/otel/v1/traces`,
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${langfuse.publicKey}:${langfuse.secretKey}`).toString('base64')}`,
+        'x-langfuse-sdk-name': 'javascript',
+        'x-langfuse-public-key': langfuse.publicKey,
+      },
+      timeoutMillis: config.telemetry.exportTimeoutMs,
+    }),
+    'langfuse',
+    reporter,
+  );
+  const processor = new LangfuseSpanProcessor({
+    exporter,
+    environment: config.environment,
+    mediaUploadEnabled: false,
+  });
+  // LangfuseSpanProcessor builds its own BatchSpanProcessor around the exporter; swapping in the counting
+  // one keeps LangFuse's filtering and masking while bounding its queue and counting what it drops.
+  (processor as unknown as { processor: SpanProcessor }).processor = new CountingBatchSpanProcessor(
+    exporter,
+    batchOptions,
+    () => reporter.dropped('langfuse', 1),
+  );
+  return processor;
+}

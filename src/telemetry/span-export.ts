@@ -1,0 +1,83 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { tracing } from '@opentelemetry/sdk-node';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { FailureReporter, SinkName } from './failure-reporter.js';
+
+/** Counts failed exports (and the spans they lose) for one sink; the wrapped exporter does the work. */
+export class CountingExporter implements SpanExporter {
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly sink: SinkName,
+    private readonly reporter: FailureReporter,
+  ) {}
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.inner.export(spans, (result) => {
+      if (result.code !== ExportResultCode.SUCCESS) {
+        this.reporter.exportFailed(this.sink, spans.length, result.error?.message ?? 'export failed');
+      }
+      resultCallback(result);
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+const contentAttributePattern = /^(langfuse\.(observation|trace)\.(input|output)|gen_ai\.(input|output)\.messages|gen_ai\.system_instructions)$/;
+
+/**
+ * Prompt and answer text belong in LangFuse, not in Jaeger, unless content capture is on:
+ * the same spans feed both, so the Jaeger-bound copy is stripped here, after LangFuse has its own.
+ */
+export class ContentStrippingExporter implements SpanExporter {
+  constructor(private readonly inner: SpanExporter) {}
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.inner.export(spans.map(stripContent), resultCallback);
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+function stripContent(span: ReadableSpan): ReadableSpan {
+  const keys = Object.keys(span.attributes);
+  if (!keys.some((key) => contentAttributePattern.test(key))) return span;
+  const attributes = Object.fromEntries(
+    Object.entries(span.attributes).filter(([key]) => !contentAttributePattern.test(key)),
+  );
+  return Object.assign(Object.create(Object.getPrototypeOf(span) as object), span, { attributes }) as ReadableSpan;
+}
+
+interface BatchInternals {
+  _finishedSpans: unknown[];
+  _maxQueueSize: number;
+}
+
+/** A BatchSpanProcessor that reports the spans it drops when its queue is full, which the SDK only logs. */
+export class CountingBatchSpanProcessor extends tracing.BatchSpanProcessor {
+  constructor(
+    exporter: SpanExporter,
+    config: ConstructorParameters<typeof tracing.BatchSpanProcessor>[1],
+    private readonly onDropped: () => void,
+  ) {
+    super(exporter, config);
+  }
+
+  override onEnd(span: ReadableSpan): void {
+    const internals = this as unknown as BatchInternals;
+    if (internals._finishedSpans.length >= internals._maxQueueSize) this.onDropped();
+    super.onEnd(span);
+  }
+}
