@@ -21,11 +21,9 @@ const app = await buildApp({ config, telemetry });
 const metricsServer = config.security.metricsPort
   ? await startMetricsServer(config, telemetry.metrics.registry)
   : undefined;
-await app.listen({ port: config.port, host: config.host });
-telemetry.logger.info(
-  { event: 'started', llm_provider: config.llm.provider, sinks: Object.entries(config.telemetry).filter(([, v]) => v && typeof v === 'object' && 'url' in v || (v && typeof v === 'object' && ('apiKey' in v || 'publicKey' in v))).map(([k]) => k) },
-  'ResearcherAI listening',
-);
+const address = await app.listen({ port: config.port, host: config.host });
+const sinks = (['otlp', 'langfuse', 'langsmith', 'loki'] as const).filter((sink) => config.telemetry[sink]);
+telemetry.logger.info({ event: 'started', address, llm_provider: config.llm.provider, sinks }, 'ResearcherAI listening');
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -83,7 +83,10 @@ const RPC_STATUS: Record<GeminiErrorStatus, { status: string; message: string }>
   400: { status: 'INVALID_ARGUMENT', message: 'Request contains an invalid argument.' },
   404: { status: 'NOT_FOUND', message: 'is not found for API version v1beta, or is not supported for generateContent.' },
   429: { status: 'RESOURCE_EXHAUSTED', message: 'You exceeded your current quota, please check your plan and billing details.' },
-  500: { status: 'INTERNAL', message: 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting' },
+  500: {
+    status: 'INTERNAL',
+    message: 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+  },
   503: { status: 'UNAVAILABLE', message: 'The model is overloaded. Please try again later.' },
   504: { status: 'DEADLINE_EXCEEDED', message: 'Deadline expired before operation could complete.' },
 };
@@ -266,7 +269,8 @@ function fullUsage(usage: GeminiUsage): GeminiUsage {
 
 function sendError(res: ServerResponse, step: Extract<GeminiScript, { kind: 'error' }>, model: string): void {
   if (step.html) {
-    sendText(res, step.status, '<!DOCTYPE html><html><body><h1>Error 500 (Server Error)!!1</h1></body></html>', 'text/html; charset=UTF-8');
+    const page = '<!DOCTYPE html><html><body><h1>Error 500 (Server Error)!!1</h1></body></html>';
+    sendText(res, step.status, page, 'text/html; charset=UTF-8');
     return;
   }
   if (step.status === 429) {
@@ -298,9 +302,18 @@ function quotaError(model: string, retryDelay: string, quotaId = 'GenerateConten
   return rpcError(429, `${RPC_STATUS[429].message} Please retry in ${seconds}s.`, [
     {
       '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
-      violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_paid_tier_input_token_count', quotaId, quotaDimensions: { model, location: 'global' } }],
+      violations: [
+        {
+          quotaMetric: 'generativelanguage.googleapis.com/generate_content_paid_tier_input_token_count',
+          quotaId,
+          quotaDimensions: { model, location: 'global' },
+        },
+      ],
     },
-    { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }] },
+    {
+      '@type': 'type.googleapis.com/google.rpc.Help',
+      links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }],
+    },
     { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay },
   ]);
 }

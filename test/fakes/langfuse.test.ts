@@ -66,7 +66,8 @@ describe('Langfuse fake with @langfuse/otel, @langfuse/tracing and @langfuse/cli
       promptName: 'answer',
       promptVersion: 3,
       level: 'DEFAULT',
-      metadata: { attempt: 1 },
+      // The SDK flattens metadata into string attributes.
+      metadata: { attempt: '1' },
       traceId: span?.traceId,
       parentObservationId: span?.id,
     });
@@ -96,7 +97,7 @@ describe('Langfuse fake with @langfuse/otel, @langfuse/tracing and @langfuse/cli
     const body = (await response.json()) as { successes: unknown[]; errors: unknown[] };
     expect(body.successes).toEqual([{ id: 'e2', status: 201 }]);
     expect(body.errors).toEqual([expect.objectContaining({ id: 'e1', status: 400 })]);
-    expect(fake.scores()).toEqual([expect.objectContaining({ id: 'e2', name: 'n', value: 1 })]);
+    expect(fake.scores()).toEqual([{ id: 's1', name: 'n', value: 1 }]);
   });
 
   it('accepts POST /api/public/scores, answers health unauthenticated and 401s bad credentials', async () => {

@@ -209,7 +209,8 @@ function mergeRun(id: string, record: RunRecord): LangSmithRun {
 function mergeExtra(base: unknown, patch: unknown): Json | undefined {
   if (!isObject(patch)) return isObject(base) ? base : undefined;
   if (!isObject(base)) return patch;
-  const metadata = isObject(base.metadata) || isObject(patch.metadata) ? { ...asObject(base.metadata), ...asObject(patch.metadata) } : undefined;
+  const hasMetadata = isObject(base.metadata) || isObject(patch.metadata);
+  const metadata = hasMetadata ? { ...asObject(base.metadata), ...asObject(patch.metadata) } : undefined;
   return { ...base, ...patch, ...(metadata ? { metadata } : {}) };
 }
 

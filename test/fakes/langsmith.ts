@@ -62,12 +62,17 @@ export async function startLangSmithFake(options: LangSmithFakeOptions = {}): Pr
     ['POST', /^\/datasets$/, (req, res) => {
       const body = parseJson<Json & { name?: string }>(req);
       if (typeof body?.name !== 'string') return sendJson(res, 422, { detail: 'name is required' });
-      if (store.datasets.some((d) => d.name === body.name)) return sendJson(res, 409, { detail: 'Dataset with this name already exists.' });
+      if (store.datasets.some((d) => d.name === body.name)) {
+        return sendJson(res, 409, { detail: 'Dataset with this name already exists.' });
+      }
       sendJson(res, 200, store.datasetView(store.createDataset({ ...body, name: body.name })));
     }],
     ['GET', /^\/datasets$/, (req, res) => {
       const matches = store.datasets.filter(
-        (d) => matchesParam(req.query, 'id', d.id) && matchesParam(req.query, 'name', d.name) && d.name.includes(req.query.get('name_contains') ?? ''),
+        (d) =>
+          matchesParam(req.query, 'id', d.id) &&
+          matchesParam(req.query, 'name', d.name) &&
+          d.name.includes(req.query.get('name_contains') ?? ''),
       );
       sendJson(res, 200, paginate(matches, req.query).map((d) => store.datasetView(d)));
     }],
@@ -128,7 +133,9 @@ export async function startLangSmithFake(options: LangSmithFakeOptions = {}): Pr
 
     ['POST', /^\/feedback$/, (req, res) => sendJson(res, 200, store.addFeedback(parseJson<Json>(req) ?? {}))],
     ['GET', /^\/feedback$/, (req, res) => {
-      const matches = store.feedback.filter((f) => matchesParam(req.query, 'run', String(f.run_id)) && matchesParam(req.query, 'key', f.key));
+      const matches = store.feedback.filter(
+        (f) => matchesParam(req.query, 'run', String(f.run_id)) && matchesParam(req.query, 'key', f.key),
+      );
       sendJson(res, 200, paginate(matches, req.query));
     }],
   ];
@@ -166,8 +173,12 @@ export async function startLangSmithFake(options: LangSmithFakeOptions = {}): Pr
     feedback: () => [...store.feedback],
     sessions: () => [...store.sessions],
     waitForRuns: (predicate: (runs: LangSmithRun[]) => boolean, timeoutMs = 3000) =>
-      pollUntil(runs, predicate, timeoutMs, (last) => `runs so far: [${last.map((r) => `${r.name ?? '?'}(${r.end_time ? 'ended' : 'open'})`).join(', ')}]`),
+      pollUntil(runs, predicate, timeoutMs, (last) => `runs so far: [${last.map(describeRun).join(', ')}]`),
   });
+}
+
+function describeRun(run: LangSmithRun): string {
+  return `${run.name ?? '?'}(${run.end_time === undefined ? 'open' : 'ended'})`;
 }
 
 function serverInfo(multipart: boolean): Json {

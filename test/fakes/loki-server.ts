@@ -109,7 +109,8 @@ function parsePush(req: RecordedRequest): LokiEntry[] | string {
       if (!Array.isArray(value) || value.length < 2) return 'error parsing push request: each value must be [ts, line, metadata?]';
       const [ts, line, metadata] = value as [unknown, unknown, unknown];
       if (typeof ts !== 'string' || !/^\d+$/.test(ts)) {
-        return `loghttp.PushRequest.Streams: []*loghttp.Stream: unmarshalerDecoder: strconv.ParseInt: parsing ${JSON.stringify(String(ts))}: invalid syntax`;
+        const quoted = JSON.stringify(String(ts));
+        return `loghttp.PushRequest.Streams: []*loghttp.Stream: unmarshalerDecoder: strconv.ParseInt: parsing ${quoted}: invalid syntax`;
       }
       if (typeof line !== 'string') return 'error parsing push request: log line must be a string';
       const structured = metadata === undefined ? {} : stringRecord(metadata);

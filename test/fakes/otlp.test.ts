@@ -1,7 +1,13 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from './otlp.js';
 
@@ -97,7 +103,8 @@ describe('OTLP receiver with @opentelemetry/exporter-trace-otlp-http', () => {
   it('decodes base64 ids (proto3 JSON mapping) and keeps protobuf exports raw', async () => {
     const traceId = Buffer.from('0123456789abcdef0123456789abcdef', 'hex').toString('base64');
     const spanId = Buffer.from('0123456789abcdef', 'hex').toString('base64');
-    const json = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId, spanId, name: 'b64', kind: 1, startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] }] };
+    const span = { traceId, spanId, name: 'b64', kind: 1, startTimeUnixNano: '1', endTimeUnixNano: '2' };
+    const json = { resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] };
     const post = (contentType: string, body: string | Buffer) =>
       fetch(`${receiver.url}/v1/traces`, { method: 'POST', headers: { 'content-type': contentType }, body });
 

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+
+describe('loadConfig', () => {
+  it('runs offline with no keys and every sink off', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(8000);
+    expect(config.llm.provider).toBe('offline');
+    expect(config.telemetry).toMatchObject({ otlp: undefined, langfuse: undefined, langsmith: undefined, loki: undefined });
+    expect(config.promptVersion).toBe(2);
+  });
+
+  it('uses Gemini when GEMINI_API_KEY or GOOGLE_API_KEY is set', () => {
+    expect(loadConfig({ GEMINI_API_KEY: 'k' }).llm).toMatchObject({ provider: 'gemini', geminiApiKey: 'k' });
+    expect(loadConfig({ GOOGLE_API_KEY: 'g' }).llm).toMatchObject({ provider: 'gemini', geminiApiKey: 'g' });
+  });
+
+  it('appends /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT but uses the traces endpoint verbatim', () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318/' }).telemetry.otlp?.url).toBe('http://jaeger:4318/v1/traces');
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://x:1/custom' }).telemetry.otlp?.url).toBe('http://x:1/custom');
+  });
+
+  it('fails fast with a message naming each bad variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty', GEMINI_BASE_URL: 'not a url' })).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: 'eighty', GEMINI_BASE_URL: 'not a url' });
+    } catch (error) {
+      expect((error as Error).message).toMatch(/PORT:/);
+      expect((error as Error).message).toMatch(/GEMINI_BASE_URL:/);
+    }
+  });
+
+  it('refuses half-configured sinks instead of silently dropping them', () => {
+    expect(() => loadConfig({ LANGFUSE_PUBLIC_KEY: 'pk' })).toThrow(/LANGFUSE_SECRET_KEY/);
+    expect(() => loadConfig({ LANGSMITH_TRACING: 'true' })).toThrow(/LANGSMITH_API_KEY/);
+  });
+
+  it('reads API keys as a comma-separated list', () => {
+    expect(loadConfig({ API_KEYS: ' a, b ,,c' }).security.apiKeys).toEqual(['a', 'b', 'c']);
+  });
+});
