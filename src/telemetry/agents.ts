@@ -59,6 +59,7 @@ export function createAgentTelemetry(metrics: Metrics, observers: TelemetryObser
       inputs: options.inputs,
       metadata: { ...options.metadata },
       tags: options.trace?.tags,
+      trace: options.trace && { name: options.trace.name, userId: options.trace.userId, sessionId: options.trace.sessionId },
     };
     const run: AgentRun = {
       traceId,

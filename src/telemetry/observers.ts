@@ -14,11 +14,14 @@ export interface AgentRecord {
   error?: string;
   metadata?: Record<string, unknown>;
   tags?: string[];
+  /** Set on the root agent only: ending it completes the trace, and it carries the user and session. */
+  trace?: { name: string; userId?: string; sessionId?: string };
 }
 
 /** Sinks that consume call descriptions directly rather than spans (LangSmith). */
 export interface TelemetryObserver {
   onLlmCall?(record: LlmCallRecord, parentSpanId: string | undefined): void;
   onAgentEnd?(record: AgentRecord): void;
+  onFeedback?(feedback: { traceId: string; helpful: boolean; comment?: string; userId?: string }): void;
   flush?(timeoutMs: number): Promise<void>;
 }

@@ -1,0 +1,78 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { createLlmClient } from '../../src/llm/client.js';
+import { createGeminiProvider } from '../../src/llm/providers/gemini.js';
+import type { LlmRequest } from '../../src/llm/types.js';
+import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
+
+let gemini: GeminiFake;
+let telemetry: Telemetry;
+const logLines: Array<Record<string, unknown>> = [];
+
+const request = (model: string, stream = false): LlmRequest => ({
+  model,
+  system: 'be brief',
+  prompt: 'What is RAG?',
+  promptRef: { name: 'research-answer', version: 2 },
+  temperature: 0.2,
+  maxOutputTokens: 256,
+  stream,
+  passages: [],
+});
+
+beforeAll(async () => {
+  gemini = await startGeminiFake({ modelVersion: 'gemini-2.5-flash' });
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  telemetry = startTelemetry(loadConfig({}), { logger: pino({ level: 'info' }, sink) });
+});
+afterAll(async () => {
+  await telemetry.shutdown(2000);
+  await gemini.close();
+});
+
+const client = () =>
+  createLlmClient({
+    provider: createGeminiProvider({ apiKey: 'test-key', baseUrl: gemini.url }),
+    providerName: 'gemini',
+    telemetry: telemetry.llmCalls,
+    settings: loadConfig({ LLM_MAX_RETRIES: '0' }).llm,
+  });
+
+describe('instrumented LLM client', () => {
+  it('reads usage from a streamed response once, from the last chunk, and prices it by modelVersion', async () => {
+    const result = await client().generate(request('gemini-2.5-flash', true));
+    expect(result.usage).toEqual({ input: 1000, cached: 200, output: 300, reasoning: 100, total: 1600 });
+    expect(result.cost.costUsd).toBe(0.001306);
+    expect(result.text.length).toBeGreaterThan(0);
+    expect(gemini.calls.at(-1)?.action).toBe('streamGenerateContent');
+  });
+
+  it('reports an unknown model as unknown cost: null, counted, and warned about', async () => {
+    gemini.enqueue({ kind: 'ok', modelVersion: 'gemini-9-experimental' });
+    const result = await client().generate(request('gemini-9-experimental'));
+    expect(result.cost.costUsd).toBeNull();
+    const metrics = await telemetry.metrics.registry.metrics();
+    expect(metrics).toMatch(/llm_unpriced_calls_total\{model="gemini-9-experimental"\} 1/);
+    expect((await telemetry.metrics.registry.metrics()).split('\n').filter((line) => line.startsWith('llm_cost_total')).join('\n')).not.toContain('gemini-9-experimental');
+    const warning = logLines.find((line) => line.msg === 'llm cost unknown: model not in price table');
+    expect(warning).toMatchObject({ model: 'gemini-9-experimental' });
+    const callLine = logLines.findLast((line) => line.event === 'llm_call');
+    expect(callLine).toMatchObject({ cost_usd: null, status: 'success', prompt: { name: 'research-answer', version: 2 } });
+  });
+
+  it('records a failed call once, as an error with its type, and rethrows a typed error', async () => {
+    gemini.enqueue({ kind: 'error', status: 400 });
+    await expect(client().generate(request('gemini-2.5-flash'))).rejects.toMatchObject({ type: 'client_error', httpStatus: 502 });
+    const errors = await telemetry.metrics.registry.metrics();
+    expect(errors).toMatch(/llm_errors_total\{model="gemini-2.5-flash",error_type="client_error"\} 1/);
+    expect(logLines.findLast((line) => line.event === 'llm_call')).toMatchObject({ status: 'error', error_type: 'client_error' });
+  });
+});
