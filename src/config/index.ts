@@ -69,7 +69,18 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: int(120, 0, 1_000_000),
   FEEDBACK_SECRET: optionalString,
   BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
-  REDACT_PATTERNS: csv,
+  REDACT_PATTERNS: csv.pipe(
+    z.array(
+      z.string().refine((pattern) => {
+        try {
+          new RegExp(pattern);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'not a valid regular expression'),
+    ),
+  ),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
