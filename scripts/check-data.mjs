@@ -23,6 +23,7 @@ const MIN_TOPIC_RATE = 0.9; // share of examples that must reach MIN_TOPIC_SHARE
 const SUMMARY_WORDS = [60, 120];
 const TOPICS_COUNT = [3, 6];
 const MAX_AUTHORS = 7; // up to 6 names, then "et al."
+const REFERENCE_EXAMPLES = 3; // ex-01..ex-03 come from the reference book chapter
 
 const SEARCH_OPTIONS = { boost: { title: 2, topics: 1.5 }, prefix: true, fuzzy: 0.2, combineWith: 'OR' };
 
@@ -188,6 +189,18 @@ function evaluate(index, papersById, examples) {
     const text = topIds.map((id) => papersById.get(id)?.summary ?? '').join('\n').toLowerCase();
     const topics = ex.expected_topics ?? [];
     const coveredTopics = topics.filter((t) => text.includes(t.toLowerCase()));
+    // Grounding: every expected topic should be stated by at least one expected paper's own summary.
+    const expectedText = expectedIds.map((id) => papersById.get(id)?.summary ?? '').join('\n').toLowerCase();
+    const ungrounded = topics.filter((t) => !expectedText.includes(t.toLowerCase()));
+    if (ungrounded.length) warn(`${ex.id}: topics not in any expected paper's summary: ${ungrounded.join(', ')}`);
+    // The reference-chapter examples are stricter: each expected paper must state every expected topic.
+    if (examples.indexOf(ex) < REFERENCE_EXAMPLES) {
+      for (const id of expectedIds) {
+        const own = (papersById.get(id)?.summary ?? '').toLowerCase();
+        const missing = topics.filter((t) => !own.includes(t.toLowerCase()));
+        if (missing.length) err(`${ex.id}: summary of ${id} lacks expected topics: ${missing.join(', ')}`);
+      }
+    }
     rows.push({
       id: ex.id,
       query: ex.query,

@@ -117,7 +117,7 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
 
   await app.register(healthRoutes, { isReady: () => ({ ready: papers.length > 0, checks: { config: true, corpus: papers.length > 0 } }) });
   if (!config.security.metricsPort) {
-    await app.register(metricsRoute, { registry: telemetry.metrics.registry, token: config.security.metricsToken });
+    await app.register(metricsRoute, { metrics: telemetry.metrics, token: config.security.metricsToken });
   }
   await app.register(queryRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue });
   await app.register(feedbackRoutes, { telemetry, verifyFeedbackToken: feedbackTokens.verify });

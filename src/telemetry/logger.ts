@@ -22,11 +22,10 @@ export const redactedLogPaths = [
 const lokiTransportPath = fileURLToPath(new URL('./loki-transport.mjs', import.meta.url));
 
 /**
- * pino writes to stdout (pretty on a terminal) and, when LOKI_URL is set, to Loki from a worker thread.
- * The mixin stamps every line written inside a span with its trace and span ids; with Loki on they are
- * repeated under `meta`, which pino-loki turns into Loki structured metadata (not labels).
+ * Everything about a log line except where it goes: level, trace ids, redaction. Tests build their
+ * capturing logger from these same options.
  */
-export function createLogger(config: Config, reporter?: FailureReporter): Logger {
+export function loggerOptions(config: Config): pino.LoggerOptions {
   const lokiOn = Boolean(config.telemetry.loki);
   const mixin = () => {
     const spanContext = trace.getActiveSpan()?.spanContext();
@@ -34,6 +33,21 @@ export function createLogger(config: Config, reporter?: FailureReporter): Logger
     const ids = { trace_id: spanContext.traceId, span_id: spanContext.spanId };
     return lokiOn ? { ...ids, meta: ids } : ids;
   };
+  return {
+    level: config.logLevel,
+    // No hostname: pino-loki would turn it into a Loki label, and labels stay service/environment/level.
+    base: { pid: process.pid },
+    mixin,
+    redact: { paths: redactedLogPaths, censor: '[REDACTED]' },
+  };
+}
+
+/**
+ * pino writes to stdout (pretty on a terminal) and, when LOKI_URL is set, to Loki from a worker thread.
+ * The mixin stamps every line written inside a span with its trace and span ids; with Loki on they are
+ * repeated under `meta`, which pino-loki turns into Loki structured metadata (not labels).
+ */
+export function createLogger(config: Config, reporter?: FailureReporter): Logger {
   const stdoutTarget = process.stdout.isTTY
     ? { target: 'pino-pretty', options: { destination: 1, ignore: 'pid,hostname,meta' }, level: config.logLevel }
     : { target: 'pino/file', options: { destination: 1 }, level: config.logLevel };
@@ -55,16 +69,7 @@ export function createLogger(config: Config, reporter?: FailureReporter): Logger
   transport.on('loki-export-failure', (droppedLines: number) =>
     reporter?.exportFailed('loki', droppedLines, 'Loki push failed'),
   );
-  return pino(
-    {
-      level: config.logLevel,
-      // No hostname: pino-loki would turn it into a Loki label, and labels stay service/environment/level.
-      base: { pid: process.pid },
-      mixin,
-      redact: { paths: redactedLogPaths, censor: '[REDACTED]' },
-    },
-    transport,
-  );
+  return pino(loggerOptions(config), transport);
 }
 
 /** Flushes and closes the transports (stdout and Loki), waiting at most `timeoutMs`. */

@@ -4,6 +4,7 @@ import {
   Histogram,
   Registry,
   collectDefaultMetrics,
+  type Metric,
   type OpenMetricsContentType,
 } from 'prom-client';
 
@@ -141,13 +142,22 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
     }),
   };
   collectDefaultMetrics({ register: registry });
+  // Gauges named *_total break the exposition-format rules (promtool flags them); the handle and request
+  // counts they carry are not used by any panel or alert.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
+  // The same metric objects, rendered in the classic text format for scrapers that do not ask for
+  // OpenMetrics; exemplars only exist in the OpenMetrics rendering.
+  const plainTextRegistry = new Registry();
+  for (const metric of registry.getMetricsAsArray()) plainTextRegistry.registerMetric(metric as unknown as Metric);
   for (const sink of ['otlp', 'langfuse', 'langsmith', 'loki'] as const) {
     // Zero-initialised so rate() and absent-data alerts see a series before the first failure.
     metrics.telemetryExportFailures.inc({ sink }, 0);
     metrics.telemetryDropped.inc({ sink }, 0);
   }
   for (const helpful of ['true', 'false'] as const) metrics.feedback.inc({ helpful }, 0);
-  return metrics;
+  return { ...metrics, plainTextRegistry };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
