@@ -147,10 +147,7 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
     registry.removeSingleMetric(name);
   }
-  // The same metric objects, rendered in the classic text format for scrapers that do not ask for
-  // OpenMetrics; exemplars only exist in the OpenMetrics rendering.
-  const plainTextRegistry = new Registry();
-  for (const metric of registry.getMetricsAsArray()) plainTextRegistry.registerMetric(metric as unknown as Metric);
+  const plainTextRegistry = mirrorAsPlainText(registry);
   for (const sink of ['otlp', 'langfuse', 'langsmith', 'loki'] as const) {
     // Zero-initialised so rate() and absent-data alerts see a series before the first failure.
     metrics.telemetryExportFailures.inc({ sink }, 0);
@@ -161,3 +158,28 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+const withTotal = (name: string) => (name.endsWith('_total') ? name : `${name}_total`);
+
+/**
+ * The same metric objects, rendered in the classic text format for scrapers that do not ask for
+ * OpenMetrics (exemplars only exist in the OpenMetrics rendering). Each metric is read through a view,
+ * because prom-client's OpenMetrics rendering renames counters in place (dropping `_total`), which the
+ * text format needs back.
+ */
+function mirrorAsPlainText(source: Registry<OpenMetricsContentType>): Registry {
+  const mirror = new Registry();
+  for (const metric of source.getMetricsAsArray() as unknown as Array<{ name: string; type: string; get(): Promise<{ name: string }> }>) {
+    const isCounter = metric.type === 'counter';
+    const view = {
+      name: isCounter ? withTotal(metric.name) : metric.name,
+      type: metric.type,
+      get: async () => {
+        const snapshot = await metric.get();
+        return isCounter ? { ...snapshot, name: withTotal(snapshot.name) } : snapshot;
+      },
+    };
+    mirror.registerMetric(view as unknown as Metric);
+  }
+  return mirror;
+}

@@ -17,6 +17,8 @@ export interface RunOptions {
   /** Replaces the environment entirely when given (PATH and HOME are always kept). */
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** Written to the command's stdin (`promtool check metrics` reads the exposition there). */
+  input?: string;
 }
 
 /**
@@ -30,7 +32,8 @@ export function runBinary(bin: string, args: readonly string[], options: RunOpti
     : process.env;
   const command = [bin, ...args].join(' ');
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { cwd: options.cwd ?? repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { cwd: options.cwd ?? repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end(options.input ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
