@@ -32,7 +32,7 @@ describe('src/main.ts', () => {
       body: JSON.stringify({ query: 'What are the latest advances in RAG systems?' }),
     });
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as { answer: string; sources: unknown[] };
     expect(body.answer).toMatch(/Offline mode/);
     expect(body.sources.length).toBeGreaterThan(0);
     const metrics = await (await fetch(`${address}/metrics`)).text();
