@@ -28,6 +28,8 @@ import { metricsRoute } from './routes/metrics.js';
 import { queryRoutes } from './routes/query.js';
 import { registerHttpMetrics } from './routes/http-metrics.js';
 import { registerAuth } from './routes/auth.js';
+import { registerConnectionDraining } from './routes/drain.js';
+import { registerStrictJsonParser } from './routes/json-body.js';
 import type { Telemetry } from './telemetry/index.js';
 
 export interface AppDependencies {
@@ -79,11 +81,17 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  registerStrictJsonParser(app);
+  registerConnectionDraining(app);
 
   const otel = new fastifyOtel.FastifyOtelInstrumentation({
     instrumentHooks: false,
     instrumentHandler: false,
-    requestHook: (span, request) => span.updateName(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`),
+    requestHook: (span, request) => {
+      span.updateName(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`);
+      // @fastify/otel records the raw URL as url.path; its query string may carry a key or a token.
+      span.setAttribute('url.path', request.url.split('?')[0] as string);
+    },
   });
   await app.register(otel.plugin());
   registerHttpMetrics(app, telemetry.metrics);

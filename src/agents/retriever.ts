@@ -20,7 +20,9 @@ export function createRetriever(corpus: Paper[]) {
     storeFields: [],
     extractField: (paper, field) =>
       field === 'topicText' ? paper.topics.join(' ') : String(paper[field as keyof Paper] ?? ''),
-    searchOptions: { boost: { title: 2, topicText: 1.5 }, prefix: true, fuzzy: 0.2, combineWith: 'OR' },
+    // maxFuzzy 1: two-edit matching of long terms was a third of a query's CPU (docs/BENCHMARKS.md),
+    // and the eval set's expected papers all stay in the top 5 with one edit.
+    searchOptions: { boost: { title: 2, topicText: 1.5 }, prefix: true, fuzzy: 0.2, maxFuzzy: 1, combineWith: 'OR' },
   });
   index.addAll(corpus);
   const byId = new Map(corpus.map((paper) => [paper.id, paper]));

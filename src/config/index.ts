@@ -20,6 +20,39 @@ const csv = optionalString.transform((value) =>
     .filter(Boolean),
 );
 
+/**
+ * Splits REDACT_PATTERNS on the commas between patterns only: a comma inside a quantifier (`\d{3,5}`),
+ * a class or a group, or escaped (`\,`), belongs to its pattern.
+ */
+export function splitPatterns(value: string): string[] {
+  const patterns: string[] = [];
+  let current = '';
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < value.length; i += 1) {
+    const char = value[i] as string;
+    if (char === '\\') {
+      current += char + (value[i + 1] ?? '');
+      i += 1;
+      continue;
+    }
+    if (inClass) inClass = char !== ']';
+    else if (char === '[') inClass = true;
+    else if (char === '(' || char === '{') depth += 1;
+    else if ((char === ')' || char === '}') && depth > 0) depth -= 1;
+    else if (char === ',' && depth === 0) {
+      patterns.push(current);
+      current = '';
+      continue;
+    }
+    current += char;
+  }
+  patterns.push(current);
+  return patterns.map((pattern) => pattern.trim()).filter(Boolean);
+}
+
+const patternList = optionalString.transform((value) => splitPatterns(value ?? ''));
+
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -69,7 +102,7 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: int(120, 0, 1_000_000),
   FEEDBACK_SECRET: optionalString,
   BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
-  REDACT_PATTERNS: csv.pipe(
+  REDACT_PATTERNS: patternList.pipe(
     z.array(
       z.string().refine((pattern) => {
         try {
@@ -105,6 +138,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
     (raw.OTEL_EXPORTER_OTLP_ENDPOINT ? `${raw.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` : undefined);
   const langfuseOn = Boolean(raw.LANGFUSE_PUBLIC_KEY && raw.LANGFUSE_SECRET_KEY);
+  const langsmithApi = raw.LANGSMITH_API_KEY
+    ? { apiKey: raw.LANGSMITH_API_KEY, endpoint: raw.LANGSMITH_ENDPOINT ?? 'https://api.smith.langchain.com', project: raw.LANGSMITH_PROJECT }
+    : undefined;
   if (raw.LANGSMITH_TRACING && !raw.LANGSMITH_API_KEY) {
     throw new ConfigError('Invalid configuration:\n  LANGSMITH_API_KEY: required when LANGSMITH_TRACING=true');
   }
@@ -148,17 +184,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
             baseUrl: raw.LANGFUSE_BASE_URL ?? 'https://cloud.langfuse.com',
           }
         : undefined,
-      langsmith:
-        raw.LANGSMITH_TRACING && raw.LANGSMITH_API_KEY
-          ? {
-              apiKey: raw.LANGSMITH_API_KEY,
-              endpoint: raw.LANGSMITH_ENDPOINT ?? 'https://api.smith.langchain.com',
-              project: raw.LANGSMITH_PROJECT,
-            }
-          : undefined,
+      langsmith: raw.LANGSMITH_TRACING ? langsmithApi : undefined,
       loki: raw.LOKI_URL ? { url: raw.LOKI_URL } : undefined,
     },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    /** `npm run eval` uploads to LangSmith whenever a key is set, with or without LANGSMITH_TRACING. */
+    evaluation: { langsmith: langsmithApi },
     security: {
       apiKeys: raw.API_KEYS,
       metricsPort: raw.METRICS_PORT,

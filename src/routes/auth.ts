@@ -12,7 +12,9 @@ export function registerAuth(app: FastifyInstance, apiKeys: string[]) {
   if (apiKeys.length === 0) return;
   const keys = apiKeys.map((key) => Buffer.from(key));
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/api/')) return;
+    // The matched route, not the raw URL: the router decodes the path, so `/%61pi/query` reaches /api/query.
+    const path = request.routeOptions.url ?? request.url;
+    if (!path.startsWith('/api/')) return;
     const header = request.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
     if (!token || !matchesAny(token, keys)) {

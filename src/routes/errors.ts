@@ -36,7 +36,10 @@ export function registerErrorHandling(app: FastifyInstance) {
     }
     if (error instanceof LlmError) {
       request.log.error({ err: { type: error.type, message: error.message, upstream_status: error.upstreamStatus } }, 'query failed: model error');
-      if (error.type === 'rate_limited' || error.type === 'circuit_open') reply.header('retry-after', '30');
+      if (error.type === 'rate_limited' || error.type === 'circuit_open') {
+        // Gemini's RetryInfo says when the quota frees up; without it, 30 s is a polite default.
+        reply.header('retry-after', String(Math.ceil((error.retryAfterMs ?? 30_000) / 1000)));
+      }
       return reply.code(error.httpStatus).send({ error: `llm_${error.type}`, message: error.message, trace_id });
     }
     const known = error.code ? fastifyCodes[error.code] : undefined;

@@ -1,6 +1,10 @@
+import { createPendingWork } from './pending-work.js';
+
 export interface BatchSenderOptions {
   /** Items waiting to be sent; beyond it the oldest is dropped, so a slow sink cannot grow memory. */
   maxQueued: number;
+  /** The same bound in bytes, as measured by `sizeOf`. */
+  maxQueuedBytes?: number;
   /** Items per post: a full batch is sent at once, a partial one after `intervalMs`. */
   batchSize: number;
   intervalMs: number;
@@ -8,14 +12,25 @@ export interface BatchSenderOptions {
   maxConcurrent: number;
 }
 
+export interface BatchSenderCallbacks<T> {
+  /** Sends one batch and reports its own failures, unless `abandoned` is aborted by then. Must not reject. */
+  post(batch: T[], abandoned: AbortSignal): Promise<void>;
+  /** An item pushed out of a full queue. */
+  dropped(item: T): void;
+  /** A batch still in flight when a flush gave up on it. */
+  abandoned(batch: T[]): void;
+  /** Approximate memory an item holds while queued; 0 when not given. */
+  sizeOf?(item: T): number;
+}
+
 /**
  * Queues items and hands them to `post` in batches, on a timer rather than in the caller's tick, so the
- * cost of building and sending a batch is paid after the response has gone out. `post` must not reject;
- * it reports its own failures.
+ * cost of building and sending a batch is paid after the response has gone out.
  */
-export function createBatchSender<T>(options: BatchSenderOptions, post: (batch: T[]) => Promise<void>, onDrop: (item: T) => void) {
-  const queue: T[] = [];
-  const inFlight = new Set<Promise<void>>();
+export function createBatchSender<T>(options: BatchSenderOptions, callbacks: BatchSenderCallbacks<T>) {
+  const queue: Array<{ item: T; bytes: number }> = [];
+  let queuedBytes = 0;
+  const inFlight = createPendingWork();
   let timer: NodeJS.Timeout | undefined;
   let immediate: NodeJS.Immediate | undefined;
 
@@ -37,19 +52,28 @@ export function createBatchSender<T>(options: BatchSenderOptions, post: (batch: 
 
   function drain(all: boolean) {
     while (queue.length > 0 && (all || inFlight.size < options.maxConcurrent)) {
-      const sending: Promise<void> = post(queue.splice(0, options.batchSize)).finally(() => {
-        inFlight.delete(sending);
-        schedule();
+      const batch = queue.splice(0, options.batchSize).map(({ item, bytes }) => {
+        queuedBytes -= bytes;
+        return item;
       });
-      inFlight.add(sending);
+      void inFlight
+        .track((abandoned) => callbacks.post(batch, abandoned), () => callbacks.abandoned(batch))
+        .then(schedule, schedule);
     }
     schedule();
   }
 
   return {
     enqueue(item: T) {
-      if (queue.length >= options.maxQueued) onDrop(queue.shift() as T);
-      queue.push(item);
+      const bytes = callbacks.sizeOf?.(item) ?? 0;
+      const maxBytes = options.maxQueuedBytes ?? Infinity;
+      while (queue.length > 0 && (queue.length >= options.maxQueued || queuedBytes + bytes > maxBytes)) {
+        const oldest = queue.shift() as { item: T; bytes: number };
+        queuedBytes -= oldest.bytes;
+        callbacks.dropped(oldest.item);
+      }
+      queue.push({ item, bytes });
+      queuedBytes += bytes;
       schedule();
     },
     /** Sends everything queued and waits for every post, but never longer than `timeoutMs`. */
@@ -57,18 +81,13 @@ export function createBatchSender<T>(options: BatchSenderOptions, post: (batch: 
       clearTimeout(timer);
       timer = undefined;
       drain(true);
-      let deadline: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all([...inFlight]),
-        new Promise<void>((resolve) => {
-          deadline = setTimeout(resolve, timeoutMs);
-          deadline.unref();
-        }),
-      ]);
-      clearTimeout(deadline);
+      await inFlight.settle(timeoutMs);
     },
     get queued() {
       return queue.length;
+    },
+    get queuedBytes() {
+      return queuedBytes;
     },
     get inFlight() {
       return inFlight.size;

@@ -3,9 +3,11 @@ import type { Config } from '../config/index.js';
 import { createAgentTelemetry } from './agents.js';
 import { createFailureReporter } from './failure-reporter.js';
 import { createScoreSink } from './langfuse-scores.js';
+import { createLangSmithObserver } from './langsmith.js';
 import { createLlmCallTelemetry } from './llm-call.js';
 import { closeLogger, createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { createRedactor } from './redact.js';
 import type { TelemetryObserver } from './observers.js';
 import { startTracing } from './otel.js';
 import { createSessionTracker } from './sessions.js';
@@ -39,7 +41,20 @@ export function startTelemetry(config: Config, options: { logger?: Logger; obser
   const reporter = createFailureReporter(metrics, () => logger);
   logger = options.logger ?? createLogger(config, reporter);
   const tracing = startTracing(config, reporter);
-  const observers = options.observers ?? [];
+  const redact = createRedactor(config.telemetry.redactPatterns);
+  const observers = [...(options.observers ?? [])];
+  if (config.telemetry.langsmith) {
+    observers.push(
+      createLangSmithObserver({
+        settings: config.telemetry.langsmith,
+        environment: config.environment,
+        reporter,
+        redactPatterns: config.telemetry.redactPatterns,
+        requestTimeoutMs: config.telemetry.exportTimeoutMs,
+        maxQueuedTraces: config.telemetry.queueSize,
+      }),
+    );
+  }
   const scores = config.telemetry.langfuse
     ? createScoreSink(config.telemetry.langfuse, config.telemetry.exportTimeoutMs, reporter)
     : undefined;
@@ -75,27 +90,34 @@ export function startTelemetry(config: Config, options: { logger?: Logger; obser
     },
     recordFeedback(feedback: Feedback) {
       metrics.feedback.inc({ helpful: String(feedback.helpful) });
+      for (const observer of observers) observer.onFeedback?.(feedback);
       scores?.record({
         traceId: feedback.traceId,
         name: 'user-feedback',
         value: feedback.helpful ? 1 : 0,
-        comment: feedback.comment,
+        comment: redact(feedback.comment),
         metadata: feedback.userId ? { user_id: feedback.userId } : undefined,
       });
       log.info({ event: 'feedback', feedback_trace_id: feedback.traceId, helpful: feedback.helpful }, 'feedback recorded');
     },
-    /** Flushes every sink in parallel; returns after `timeoutMs` at the latest, whatever hangs. */
+    /**
+     * Flushes every sink in parallel and returns within `timeoutMs` in total, whatever hangs. The logger
+     * closes last, because flush failures are themselves logged, so part of the budget is kept for it.
+     */
     async shutdown(timeoutMs: number): Promise<void> {
-      const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+      const startedAt = Date.now();
+      const loggerShare = options.logger ? 0 : Math.min(2000, timeoutMs / 4);
       const flushes = [
         tracing.shutdown(),
         scores?.flush(),
-        ...observers.map((observer) => observer.flush?.(timeoutMs)),
+        ...observers.map((observer) => observer.flush?.(timeoutMs - loggerShare)),
       ].map((flush) => Promise.resolve(flush).catch(() => undefined));
-      await Promise.race([Promise.all(flushes), deadline]);
-      if (!options.logger) await closeLogger(log, Math.min(timeoutMs, 6000));
+      await Promise.race([Promise.all(flushes), sleepUnref(timeoutMs - loggerShare)]);
+      if (!options.logger) await closeLogger(log, Math.max(0, timeoutMs - (Date.now() - startedAt)));
     },
   };
 }
 
 export type Telemetry = ReturnType<typeof startTelemetry>;
+
+const sleepUnref = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

@@ -39,54 +39,68 @@ export function buildRuns(trace: TraceRecords, context: RunContext): RunCreate[]
     ...trace.llmCalls.map(({ record, parentSpanId }) => llmNode(record, parentSpanId)),
   ];
   const bySpan = new Map(nodes.map((node) => [node.spanId, node]));
-  const parentOf = (node: Node) => (node === rootNode ? undefined : (bySpan.get(node.parentSpanId ?? '') ?? rootNode));
-  const depth = new Map<Node, number>();
-  const depthOf = (node: Node): number => {
-    let known = depth.get(node);
-    if (known === undefined) {
-      const parent = parentOf(node);
-      depth.set(node, 0); // guards against a parent cycle in malformed input
-      known = parent ? depthOf(parent) + 1 : 0;
-      depth.set(node, known);
+  const children = new Map<Node, Node[]>(nodes.map((node) => [node, []]));
+  for (const node of nodes) {
+    if (node !== rootNode) children.get(bySpan.get(node.parentSpanId ?? '') ?? rootNode)!.push(node);
+  }
+  const traceId = rootRunId(trace.root);
+  const runs: RunCreate[] = [];
+  const visited = new Set<Node>();
+  // Depth first from the root, siblings by start time: a parent's run exists before its children's, and
+  // the position is the execution order that breaks ties in `dotted_order`.
+  const visit = (node: Node, parentRun: RunCreate | undefined) => {
+    visited.add(node);
+    const run = toRun(node, parentRun, runs.length + 1);
+    runs.push(run);
+    for (const child of children.get(node)!.sort((a, b) => a.startedAt - b.startedAt)) {
+      if (!visited.has(child)) visit(child, run);
     }
-    return known;
   };
-  // Parents sort before their children (same or earlier start, smaller depth), so each parent's id and
-  // dotted order exist by the time a child needs them.
-  const ordered = [...nodes].sort((a, b) => a.startedAt - b.startedAt || depthOf(a) - depthOf(b));
-  const traceId = runIdFromSpan(rootNode.startedAt, rootNode.spanId, trace.root.traceId);
-  const placed = new Map<Node, RunCreate>();
-  ordered.forEach((node, index) => {
-    const parent = parentOf(node);
-    const parentRun = parent && placed.get(parent);
+  visit(rootNode, undefined);
+  // Records whose parents point at each other never hang under the root; place them there.
+  for (const node of nodes) if (!visited.has(node)) visit(node, runs[0]);
+  return runs;
+
+  function toRun(node: Node, parentRun: RunCreate | undefined, executionOrder: number): RunCreate {
     const id = node === rootNode ? traceId : runIdFromSpan(node.startedAt, node.spanId, trace.root.traceId);
-    const startTime = startTimeWithOrder(node.startedAt, index + 1);
+    const startTime = startTimeWithOrder(node.startedAt, executionOrder);
     const segment = dottedOrderSegment(startTime, id);
-    const { metadata, ...fields } = node.fields;
-    placed.set(node, {
-      ...fields,
+    const { fields } = node;
+    // Spelled out rather than spread: one object shape for every run keeps building them cheap.
+    return {
       id,
+      name: fields.name,
+      run_type: fields.run_type,
       trace_id: traceId,
       parent_run_id: parentRun?.id,
       dotted_order: parentRun ? `${parentRun.dotted_order}.${segment}` : segment,
       start_time: startTime,
       end_time: Math.max(node.endedAt, node.startedAt),
       session_name: context.project,
-      extra: { metadata: { ...metadata, otel_span_id: node.spanId } },
-    });
-  });
-  return ordered.map((node) => placed.get(node) as RunCreate);
+      inputs: fields.inputs,
+      outputs: fields.outputs,
+      error: fields.error,
+      tags: fields.tags,
+      extra: { metadata: fields.metadata },
+    };
+  }
 }
+
+/** The root run's id, which is also the LangSmith trace id. */
+export const rootRunId = (root: AgentRecord): string => runIdFromSpan(root.startedAt, root.spanId, root.traceId);
 
 function agentNode(record: AgentRecord, context: RunContext): Node {
   const isRoot = record.trace !== undefined;
-  const metadata: KVMap = { ...record.metadata };
-  if (isRoot) {
-    metadata.otel_trace_id = record.traceId;
-    if (record.trace?.userId) metadata.user_id = record.trace.userId;
-    // LangSmith groups runs that share `session_id` metadata into one thread.
-    if (record.trace?.sessionId) metadata.session_id = record.trace.sessionId;
-  }
+  // Only the root's metadata is copied (to add the request's context); the others are sent as recorded.
+  const metadata: KVMap = isRoot
+    ? {
+        ...record.metadata,
+        otel_trace_id: record.traceId,
+        user_id: record.trace?.userId,
+        // LangSmith groups runs that share `session_id` metadata into one thread.
+        session_id: record.trace?.sessionId,
+      }
+    : (record.metadata ?? {});
   return {
     spanId: record.spanId,
     parentSpanId: record.parentSpanId,
@@ -148,9 +162,10 @@ function llmNode(record: LlmCallRecord, parentSpanId: string | undefined): Node 
         prompt_name: request.promptRef.name,
         prompt_version: request.promptRef.version,
         attempts: record.attempts,
-        ...(response?.responseModel ? { response_model: response.responseModel } : {}),
-        ...(response?.finishReason ? { finish_reason: response.finishReason } : {}),
-        ...(response?.responseId ? { response_id: response.responseId } : {}),
+        // Left undefined when there is no response: JSON leaves them out.
+        response_model: response?.responseModel,
+        finish_reason: response?.finishReason,
+        response_id: response?.responseId,
       },
     },
   };

@@ -1,10 +1,13 @@
-import { Client } from 'langsmith';
+import type { Client } from 'langsmith';
 import type { Config } from '../config/index.js';
 import { createBatchSender } from './batch-sender.js';
 import type { FailureReporter } from './failure-reporter.js';
 import { createTraceBuffer } from './langsmith-buffer.js';
-import { buildRuns, type TraceRecords } from './langsmith-runs.js';
+import { createLangSmithFeedback } from './langsmith-feedback.js';
+import { buildRuns, rootRunId, type TraceRecords } from './langsmith-runs.js';
+import { createRunBatchTransport } from './langsmith-transport.js';
 import type { TelemetryObserver } from './observers.js';
+import { createRedactor } from './redact.js';
 
 export type LangSmithSettings = NonNullable<Config['telemetry']['langsmith']>;
 
@@ -12,6 +15,8 @@ export interface LangSmithObserverOptions {
   settings: LangSmithSettings;
   environment: string;
   reporter: FailureReporter;
+  /** REDACT_PATTERNS: masked in every run's inputs, outputs, error and metadata before it leaves. */
+  redactPatterns?: readonly RegExp[];
   /** Per HTTP request; a hanging endpoint costs this much, and is not retried. */
   requestTimeoutMs: number;
   /** Finished traces waiting to be posted. */
@@ -19,81 +24,72 @@ export interface LangSmithObserverOptions {
   /** Traces per `/runs/batch` post. */
   batchTraces?: number;
   flushIntervalMs?: number;
-  /** Injected by tests and the benchmark; built from `settings` otherwise. */
+  /** Retries of a failed post (network errors, 408/425/429/5xx), with exponential backoff from 1 s. */
+  retries?: number;
+  /** Injected by tests; built from `settings` otherwise. Used for feedback only. */
   client?: Client;
 }
 
-const recentTracesKept = 10_000;
+// The SDK's default cap is 1 GiB; a service keeps its backlog far smaller and drops (counted) beyond it.
+const maxQueuedBytes = 64 * 1024 * 1024;
+// LangSmith accepts 20 MiB per batch (its /info size_limit_bytes); stay clear of it.
+const maxBatchBytes = 16 * 1024 * 1024;
 
 /**
  * Sends every research query to LangSmith as a nested run tree, built from the same agent and model-call
  * descriptions that feed the other sinks, after the response and in batches.
  *
  * Why not `traceable`: wrapping the agents cost 6-11 ms of CPU per request on this machine, mostly in
- * the SDK's per-run multipart upload (see docs in shared/notes/performance.md). Here a whole batch of
- * traces becomes one JSON `POST /runs/batch` through the SDK's client, which keeps its auth, retries
- * and serialisation; the runs are complete when posted, so there are no separate patches.
+ * the SDK's per-run multipart upload (shared/notes/performance.md). Here the runs of many traces, built
+ * complete (no separate patches), go out as one JSON `POST /runs/batch`, LangSmith's native ingestion
+ * endpoint; bench/langsmith-cpu.ts measures what that adds per query.
  */
 export function createLangSmithObserver(options: LangSmithObserverOptions): TelemetryObserver & { readonly pendingTraces: number } {
   const { settings, reporter } = options;
-  const client = options.client ?? createClient(settings, options.requestTimeoutMs);
+  const transport = createRunBatchTransport({
+    endpoint: settings.endpoint,
+    apiKey: settings.apiKey,
+    timeoutMs: options.requestTimeoutMs,
+    retries: options.retries,
+  });
   const context = { project: settings.project, environment: options.environment };
-  const runCount = (trace: TraceRecords) => 1 + trace.agents.length + trace.llmCalls.length;
-  // Root run ids, so that feedback given later on a trace id can reach its run.
-  const rootRunIds = new Map<string, string>();
+  const redact = createRedactor(options.redactPatterns ?? []);
+  const feedback = createLangSmithFeedback({ settings, requestTimeoutMs: options.requestTimeoutMs, reporter, redact, client: options.client });
+  const runCount = (traces: TraceRecords[]) => traces.reduce((sum, trace) => sum + 1 + trace.agents.length + trace.llmCalls.length, 0);
+
+  async function postRuns(traces: TraceRecords[], abandoned: AbortSignal): Promise<void> {
+    const json = JSON.stringify({ post: redact(traces.flatMap((trace) => buildRuns(trace, context))), patch: [] });
+    if (json.length > maxBatchBytes && traces.length > 1) {
+      const half = Math.ceil(traces.length / 2);
+      await postRuns(traces.slice(0, half), abandoned);
+      await postRuns(traces.slice(half), abandoned);
+      return;
+    }
+    await transport.post(json, abandoned);
+  }
 
   const buffer = createTraceBuffer({ maxTraces: 1024, maxRecordsPerTrace: 256 }, (records) => reporter.dropped('langsmith', records));
   const sender = createBatchSender<TraceRecords>(
     {
       maxQueued: options.maxQueuedTraces ?? 2048,
+      maxQueuedBytes,
       batchSize: options.batchTraces ?? 100,
       intervalMs: options.flushIntervalMs ?? 1000,
       maxConcurrent: 2,
     },
-    (traces) => postTraces(traces),
-    (trace) => reporter.exportFailed('langsmith', runCount(trace), 'run queue full'),
+    {
+      async post(traces, abandoned) {
+        try {
+          await postRuns(traces, abandoned);
+        } catch (error) {
+          if (!abandoned.aborted) reporter.exportFailed('langsmith', runCount(traces), `run batch failed: ${(error as Error).message}`);
+        }
+      },
+      dropped: (trace) => reporter.exportFailed('langsmith', runCount([trace]), 'run queue full'),
+      abandoned: (traces) => reporter.exportFailed('langsmith', runCount(traces), 'runs still unsent at the flush deadline'),
+      sizeOf: approximateBytes,
+    },
   );
-
-  async function postTraces(traces: TraceRecords[]): Promise<void> {
-    const runs = traces.flatMap((trace) => {
-      const built = buildRuns(trace, context);
-      remember(trace.root.traceId, built[0]!.id!);
-      return built;
-    });
-    try {
-      await client.batchIngestRuns({ runCreates: runs });
-    } catch (error) {
-      reporter.exportFailed('langsmith', runs.length, `run batch failed: ${(error as Error).message}`);
-    }
-  }
-
-  function remember(traceId: string, runId: string) {
-    if (rootRunIds.size >= recentTracesKept) rootRunIds.delete(rootRunIds.keys().next().value as string);
-    rootRunIds.set(traceId, runId);
-  }
-
-  let projectId: Promise<string> | undefined;
-  const pendingFeedback = new Set<Promise<void>>();
-
-  async function sendFeedback(runId: string, feedback: Parameters<NonNullable<TelemetryObserver['onFeedback']>>[0]) {
-    try {
-      projectId ??= client.readProject({ projectName: settings.project }).then((project) => project.id);
-      const sessionId = await projectId.catch((error: unknown) => {
-        projectId = undefined;
-        throw error;
-      });
-      await client.createFeedback({
-        runId,
-        sessionId,
-        key: 'user-feedback',
-        score: feedback.helpful ? 1 : 0,
-        comment: feedback.comment,
-        sourceInfo: feedback.userId ? { user_id: feedback.userId } : undefined,
-      });
-    } catch (error) {
-      reporter.exportFailed('langsmith', 1, `feedback failed: ${(error as Error).message}`);
-    }
-  }
 
   // Telemetry must never fail a request: every entry point swallows and counts its own errors.
   const guarded = (what: string, work: () => void) => {
@@ -111,23 +107,18 @@ export function createLangSmithObserver(options: LangSmithObserverOptions): Tele
     onAgentEnd(record) {
       guarded('agent not recorded', () => {
         const finished = buffer.addAgent(record);
-        if (finished) sender.enqueue(finished);
+        if (!finished) return;
+        feedback.rememberRoot(record.traceId, rootRunId(record));
+        sender.enqueue(finished);
       });
     },
-    onFeedback(feedback) {
-      guarded('feedback not recorded', () => {
-        const runId = rootRunIds.get(feedback.traceId);
-        // Traces still queued have no run id yet; so old a trace its id was forgotten also lands here.
-        if (!runId) return reporter.exportFailed('langsmith', 1, 'feedback for an unknown or unsent trace');
-        const sending = sendFeedback(runId, feedback).finally(() => pendingFeedback.delete(sending));
-        pendingFeedback.add(sending);
-      });
+    onFeedback(userFeedback) {
+      guarded('feedback not recorded', () => feedback.record(userFeedback));
     },
     async flush(timeoutMs) {
-      const started = Date.now();
+      const deadline = Date.now() + timeoutMs;
       await sender.flush(timeoutMs);
-      const left = Math.max(0, timeoutMs - (Date.now() - started));
-      await Promise.race([Promise.all([...pendingFeedback]), new Promise((resolve) => setTimeout(resolve, left).unref())]);
+      await feedback.flush(Math.max(0, deadline - Date.now()));
     },
     get pendingTraces() {
       return buffer.size + sender.queued;
@@ -135,16 +126,11 @@ export function createLangSmithObserver(options: LangSmithObserverOptions): Tele
   };
 }
 
-function createClient(settings: LangSmithSettings, requestTimeoutMs: number): Client {
-  return new Client({
-    apiUrl: settings.endpoint,
-    apiKey: settings.apiKey,
-    // Runs go out through batchIngestRuns; off, the SDK's own queue (and its /info probe) stays unused.
-    autoBatchTracing: false,
-    maxIngestMemoryBytes: 64 * 1024 * 1024,
-    omitTracedRuntimeInfo: true,
-    timeout_ms: requestTimeoutMs,
-    callerOptions: { maxRetries: 2 },
-    disablePromptCache: true,
-  });
+/** What a queued trace holds, near enough: its texts dominate (the answer recurs on three runs). */
+function approximateBytes(trace: TraceRecords): number {
+  let bytes = 1024 * (1 + trace.agents.length + trace.llmCalls.length);
+  for (const { record } of trace.llmCalls) {
+    bytes += record.request.system.length + record.request.prompt.length + 3 * (record.response?.text.length ?? 0);
+  }
+  return bytes;
 }

@@ -3,6 +3,7 @@ import { trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { FailureReporter } from './failure-reporter.js';
+import { createRedactor } from './redact.js';
 
 export const redactedLogPaths = [
   'req.headers.authorization',
@@ -39,6 +40,15 @@ export function loggerOptions(config: Config): pino.LoggerOptions {
     base: { pid: process.pid },
     mixin,
     redact: { paths: redactedLogPaths, censor: '[REDACTED]' },
+    ...(config.telemetry.redactPatterns.length > 0 ? { hooks: { logMethod: maskingLogMethod(config) } } : {}),
+  };
+}
+
+/** REDACT_PATTERNS apply to the message and every field of every line, whatever key holds the text. */
+function maskingLogMethod(config: Config): NonNullable<pino.LoggerOptions['hooks']>['logMethod'] {
+  const redact = createRedactor(config.telemetry.redactPatterns);
+  return function logMethod(this: Logger, args, method) {
+    method.apply(this, redact(args));
   };
 }
 
@@ -61,6 +71,8 @@ export function createLogger(config: Config, reporter?: FailureReporter): Logger
         labels: { service: config.serviceName, environment: config.environment },
         batching: { interval: 1, maxBufferSize: 10_000 },
         timeout: config.telemetry.exportTimeoutMs,
+        // The last push at shutdown gets less: the process is blocked while it runs.
+        closeTimeoutMs: Math.min(config.telemetry.exportTimeoutMs, 1000),
         silenceErrors: true,
       },
     });
@@ -72,7 +84,11 @@ export function createLogger(config: Config, reporter?: FailureReporter): Logger
   return pino(loggerOptions(config), transport);
 }
 
-/** Flushes and closes the transports (stdout and Loki), waiting at most `timeoutMs`. */
+/**
+ * Flushes and closes the transports (stdout and Loki), waiting at most `timeoutMs`. The worker's own
+ * close is bounded separately (closeTimeoutMs in loki-transport.mjs): thread-stream's end() blocks
+ * this thread until the worker is done, so no timer here could cut it short.
+ */
 export function closeLogger(logger: Logger, timeoutMs: number): Promise<void> {
   const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
     | { end?: () => void; once?: (event: string, fn: () => void) => void }

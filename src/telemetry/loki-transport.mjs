@@ -16,10 +16,16 @@ const countLines = (body) => {
   }
 };
 
+// Aborted a short grace after the logger starts closing. The main thread blocks (Atomics.wait) until
+// this worker has closed, and pino-loki's last push would otherwise wait out its full timeout on a
+// hanging Loki, holding the process past its shutdown budget.
+const closing = new AbortController();
+
 const originalFetch = globalThis.fetch;
 globalThis.fetch = async (url, init) => {
   try {
-    const response = await originalFetch(url, init);
+    const signal = init?.signal ? AbortSignal.any([init.signal, closing.signal]) : closing.signal;
+    const response = await originalFetch(url, { ...init, signal });
     if (!response.ok) report(countLines(init?.body));
     return response;
   } catch (error) {
@@ -28,6 +34,9 @@ globalThis.fetch = async (url, init) => {
   }
 };
 
-export default function lokiTransport(options) {
-  return pinoLoki(options);
+export default function lokiTransport({ closeTimeoutMs = 1000, ...options }) {
+  const stream = pinoLoki(options);
+  // 'finish' comes when the logger has ended and every line reached pino-loki, just before its final push.
+  stream.once('finish', () => setTimeout(() => closing.abort(), closeTimeoutMs).unref());
+  return stream;
 }

@@ -1,10 +1,11 @@
 import { LangfuseSpanProcessor } from '@langfuse/otel';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../config/index.js';
 import type { FailureReporter } from './failure-reporter.js';
-import { ContentStrippingExporter, CountingBatchSpanProcessor, CountingExporter } from './span-export.js';
+import { createRedactor } from './redact.js';
+import { ContentStrippingExporter, CountingBatchSpanProcessor, CountingExporter, Latin1JsonExporter, RedactingExporter } from './span-export.js';
 
 /**
  * One NodeSDK feeds Jaeger (OTLP/HTTP JSON) and LangFuse (its span processor, which keeps only the
@@ -22,12 +23,9 @@ export function startTracing(config: Config, reporter: FailureReporter) {
   const spanProcessors: SpanProcessor[] = [];
   if (telemetry.otlp) {
     const otlpExporter = new OTLPTraceExporter({ url: telemetry.otlp.url, timeoutMillis: telemetry.exportTimeoutMs });
-    const jaegerBound = telemetry.captureContent ? otlpExporter : new ContentStrippingExporter(otlpExporter);
-    spanProcessors.push(
-      new CountingBatchSpanProcessor(new CountingExporter(jaegerBound, 'otlp', reporter), batchOptions, () =>
-        reporter.dropped('otlp', 1),
-      ),
-    );
+    const contentChecked = telemetry.captureContent ? otlpExporter : new ContentStrippingExporter(otlpExporter);
+    const exporter = new CountingExporter(redacting(contentChecked, config), 'otlp', reporter);
+    spanProcessors.push(new CountingBatchSpanProcessor(exporter, batchOptions, () => reporter.dropped('otlp', 1)));
   }
   if (telemetry.langfuse) spanProcessors.push(createLangfuseProcessor(config, reporter, batchOptions));
 
@@ -53,19 +51,16 @@ function createLangfuseProcessor(
   batchOptions: ConstructorParameters<typeof CountingBatchSpanProcessor>[1],
 ): SpanProcessor {
   const langfuse = config.telemetry.langfuse!;
-  const exporter = new CountingExporter(
-    new OTLPTraceExporter({
-      url: `${langfuse.baseUrl.replace(/\/$/, '')}/api/public/otel/v1/traces`,
-      headers: {
-        Authorization: `Basic ${Buffer.from(`${langfuse.publicKey}:${langfuse.secretKey}`).toString('base64')}`,
-        'x-langfuse-sdk-name': 'javascript',
-        'x-langfuse-public-key': langfuse.publicKey,
-      },
-      timeoutMillis: config.telemetry.exportTimeoutMs,
-    }),
-    'langfuse',
-    reporter,
-  );
+  const otlpExporter = new OTLPTraceExporter({
+    url: `${langfuse.baseUrl.replace(/\/$/, '')}/api/public/otel/v1/traces`,
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${langfuse.publicKey}:${langfuse.secretKey}`).toString('base64')}`,
+      'x-langfuse-sdk-name': 'javascript',
+      'x-langfuse-public-key': langfuse.publicKey,
+    },
+    timeoutMillis: config.telemetry.exportTimeoutMs,
+  });
+  const exporter = new CountingExporter(redacting(new Latin1JsonExporter(otlpExporter), config), 'langfuse', reporter);
   const processor = new LangfuseSpanProcessor({
     exporter,
     environment: config.environment,
@@ -80,3 +75,8 @@ function createLangfuseProcessor(
   );
   return processor;
 }
+
+const redacting = (exporter: SpanExporter, config: Config): SpanExporter =>
+  config.telemetry.redactPatterns.length > 0
+    ? new RedactingExporter(exporter, createRedactor(config.telemetry.redactPatterns))
+    : exporter;

@@ -1,0 +1,64 @@
+// Builds the real app in-process (config → telemetry → buildApp) with a logger whose lines the test
+// can read. One app at a time per test file: OpenTelemetry's providers are process-global.
+import { Writable } from 'node:stream';
+import { context, propagation, trace } from '@opentelemetry/api';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import type { LlmProvider } from '../../src/llm/types.js';
+import { buildApp } from '../../src/server.js';
+import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import { loggerOptions } from '../../src/telemetry/logger.js';
+
+export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
+
+export interface AppWithLogs {
+  app: FastifyInstance;
+  config: Config;
+  telemetry: Telemetry;
+  logs: LogLine[];
+  metricsText(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Defaults that keep tests fast and quiet; `env` overrides them. */
+const testDefaults: Record<string, string> = {
+  APP_ENV: 'test',
+  LOG_LEVEL: 'info',
+  TELEMETRY_EXPORT_TIMEOUT_MS: '500',
+  SHUTDOWN_TIMEOUT_MS: '3000',
+  RATE_LIMIT_PER_MINUTE: '0',
+};
+
+export async function startAppWithLogs(env: Record<string, string> = {}, options: { provider?: LlmProvider } = {}): Promise<AppWithLogs> {
+  // A previous app in this file left its tracer provider registered globally; a second registration
+  // would be refused and spans would go to the old (shut down) processors.
+  trace.disable();
+  context.disable();
+  propagation.disable();
+  const config = loadConfig({ ...testDefaults, ...env });
+  const logs: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  const telemetry = startTelemetry(config, { logger: pino(loggerOptions(config), sink) });
+  const app = await buildApp({ config, telemetry, provider: options.provider });
+  await app.ready();
+  return {
+    app,
+    config,
+    telemetry,
+    logs,
+    metricsText: async () => (await app.inject({ method: 'GET', url: '/metrics' })).body,
+    async close() {
+      await app.close();
+      await telemetry.shutdown(config.shutdownTimeoutMs);
+    },
+  };
+}
+
+/** Log lines whose message is `msg`. */
+export const linesWithMessage = (logs: LogLine[], msg: string) => logs.filter((line) => line.msg === msg);

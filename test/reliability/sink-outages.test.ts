@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeMode } from '../fakes/http-fake.js';
+import { pollUntil } from '../fakes/http-fake.js';
+import { linesWithMessage, startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startFakeSinks, type FakeSinks, type TelemetrySink } from '../helpers/fake-sinks.js';
+import { metricValue } from '../helpers/metrics-text.js';
+import { median } from '../helpers/stats.js';
+
+// The in-process sinks (Jaeger/OTLP, LangFuse, LangSmith) are taken down, hung and made to fail while
+// queries keep coming. Loki lives in pino's worker thread and is covered with a real process in
+// loki-outage.test.ts.
+const sinkNames = ['otlp', 'langfuse', 'langsmith'] as const satisfies readonly TelemetrySink[];
+const faults: FakeMode[] = ['down', 'hang', 'fail'];
+const queriesPerPhase = 15;
+
+let sinks: FakeSinks;
+let service: AppWithLogs;
+
+// The offline model: what is under test is the telemetry path, not the model call.
+const sinkEnv = (fakes: FakeSinks, extra: Record<string, string> = {}) => ({
+  ...fakes.telemetryEnv,
+  TELEMETRY_EXPORT_TIMEOUT_MS: '500',
+  ...extra,
+});
+
+beforeAll(async () => {
+  sinks = await startFakeSinks();
+});
+afterAll(async () => {
+  await service?.close();
+  await sinks?.close();
+});
+
+/** Sends queries one after another, then feedback on the last (scores and LangSmith feedback); returns latencies. */
+async function queryPhase(count: number, { feedback = true } = {}): Promise<number[]> {
+  const latencies: number[] = [];
+  let last: { trace_id: string; feedback_token: string } | undefined;
+  for (let i = 0; i < count; i += 1) {
+    const started = performance.now();
+    const response = await service.app.inject({ method: 'POST', url: '/api/query', payload: { query: `What is retrieval-augmented generation? (${i})` } });
+    latencies.push(performance.now() - started);
+    expect(response.statusCode, response.body).toBe(200);
+    last = (response.json() as { metadata: { trace_id: string; feedback_token: string } }).metadata;
+  }
+  if (!feedback) return latencies;
+  const response = await service.app.inject({
+    method: 'POST',
+    url: '/api/feedback',
+    payload: { trace_id: last?.trace_id, is_helpful: true, feedback_token: last?.feedback_token },
+  });
+  expect(response.statusCode, response.body).toBe(200);
+  return latencies;
+}
+
+const failures = async (sink: TelemetrySink) =>
+  metricValue(await service.metricsText(), 'telemetry_export_failures_total', { sink });
+
+describe('a telemetry sink that is down, hanging or failing', () => {
+  let healthyMedianMs = 0;
+
+  it('serves normally with every sink healthy (the baseline)', async () => {
+    service = await startAppWithLogs(sinkEnv(sinks));
+    await queryPhase(5, { feedback: false }); // warm-up: first requests compile and connect
+    // LangSmith creates the project with the first runs; feedback sent before that cannot be placed.
+    await sinks.langsmith.waitForRuns((runs) => runs.length > 0);
+    healthyMedianMs = median(await queryPhase(queriesPerPhase));
+    for (const sink of sinkNames) expect(await failures(sink)).toBe(0);
+  });
+
+  it.each(faults)('sinks %s: queries still succeed at about the same latency, and every sink counts its failures', async (mode) => {
+    const before = Object.fromEntries(await Promise.all(sinkNames.map(async (sink) => [sink, await failures(sink)] as const)));
+    await Promise.all(sinkNames.map((sink) => sinks.setMode(sink, mode)));
+    try {
+      const latencies = await queryPhase(queriesPerPhase);
+      // Loose on purpose: the point is "not blocked on the sink" (a hang would add 500 ms or more per request).
+      expect(median(latencies)).toBeLessThan(Math.max(healthyMedianMs * 4, healthyMedianMs + 100));
+      for (const sink of sinkNames) {
+        // A hanging sink is only counted once its export times out, so this also shows that exports do.
+        await pollUntil(() => failures(sink), (count) => count > (before[sink] as number), 10_000, (count) => `${sink} failures: ${count}`);
+      }
+    } finally {
+      await Promise.all(sinkNames.map((sink) => sinks.setMode(sink, 'ok')));
+    }
+  });
+
+  it('logged each failing sink once for the whole run, not once per failure', async () => {
+    const warnings = linesWithMessage(service.logs, 'telemetry export failed');
+    for (const sink of sinkNames) {
+      expect(await failures(sink)).toBeGreaterThanOrEqual(faults.length);
+      expect(warnings.filter((line) => line.sink === sink), sink).toHaveLength(1);
+    }
+  });
+});
+
+describe('memory stays bounded while every sink hangs', () => {
+  it('caps each queue at TELEMETRY_QUEUE_SIZE and counts what it drops', async () => {
+    await service?.close();
+    service = await startAppWithLogs(sinkEnv(sinks, { TELEMETRY_QUEUE_SIZE: '16' }));
+    await Promise.all(sinkNames.map((sink) => sinks.setMode(sink, 'hang')));
+    try {
+      // Each query ends ~5 spans and one LangSmith trace: far more than 16 of each.
+      await queryPhase(40);
+      const text = await service.metricsText();
+      for (const sink of sinkNames) {
+        expect(metricValue(text, 'telemetry_dropped_total', { sink }), sink).toBeGreaterThan(0);
+      }
+    } finally {
+      await Promise.all(sinkNames.map((sink) => sinks.setMode(sink, 'ok')));
+    }
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { createBatchSender } from '../../src/telemetry/batch-sender.js';
+
+const options = { maxQueued: 5, batchSize: 3, intervalMs: 20, maxConcurrent: 1 };
+
+function recorder(delay?: (batch: number[]) => Promise<void>) {
+  const batches: number[][] = [];
+  const dropped: number[] = [];
+  const abandoned: number[][] = [];
+  const callbacks = {
+    post: async (batch: number[]) => {
+      batches.push(batch);
+      await delay?.(batch);
+    },
+    dropped: (item: number) => void dropped.push(item),
+    abandoned: (batch: number[]) => void abandoned.push(batch),
+  };
+  return { batches, dropped, abandoned, callbacks };
+}
+
+describe('createBatchSender', () => {
+  it('sends a full batch at once and a partial one after the interval, never in the caller’s tick', async () => {
+    const { batches, callbacks } = recorder();
+    const sender = createBatchSender(options, callbacks);
+    [1, 2, 3, 4].forEach((item) => sender.enqueue(item));
+    expect(batches).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1, 2, 3]]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('drops the oldest item beyond maxQueued while a post is stuck, and flush abandons it at its timeout', async () => {
+    const { batches, dropped, abandoned, callbacks } = recorder(() => new Promise<void>(() => {}));
+    const sender = createBatchSender(options, callbacks);
+    [1, 2, 3].forEach((item) => sender.enqueue(item));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1, 2, 3]]);
+    [4, 5, 6, 7, 8, 9, 10].forEach((item) => sender.enqueue(item));
+    expect(dropped).toEqual([4, 5]);
+    expect(sender.queued).toBe(5);
+    const started = Date.now();
+    await sender.flush(100);
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(batches.slice(1)).toEqual([[6, 7, 8], [9, 10]]);
+    expect(abandoned).toEqual([[1, 2, 3], [6, 7, 8], [9, 10]]);
+    expect(sender.inFlight).toBe(0);
+  });
+
+  it('also bounds the queue in bytes', () => {
+    const { dropped, callbacks } = recorder();
+    const sender = createBatchSender({ ...options, maxQueued: 100, maxQueuedBytes: 250, batchSize: 100 }, { ...callbacks, sizeOf: (item) => item });
+    [100, 100, 40, 200].forEach((item) => sender.enqueue(item));
+    expect(dropped).toEqual([100, 100]);
+    expect(sender.queuedBytes).toBe(240);
+  });
+
+  it('flush sends everything queued and waits for the posts', async () => {
+    const { batches, abandoned, callbacks } = recorder(() => new Promise((resolve) => setTimeout(resolve, 30)));
+    const sender = createBatchSender({ ...options, intervalMs: 60_000 }, callbacks);
+    [1, 2].forEach((item) => sender.enqueue(item));
+    await sender.flush(1000);
+    expect(batches).toEqual([[1, 2]]);
+    expect(sender.inFlight).toBe(0);
+    expect(abandoned).toEqual([]);
+  });
+});

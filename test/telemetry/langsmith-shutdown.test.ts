@@ -1,0 +1,42 @@
+import { afterAll, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { buildApp } from '../../src/server.js';
+import { startTelemetry } from '../../src/telemetry/index.js';
+import { startLangSmithFake, type LangSmithFake } from '../fakes/langsmith.js';
+
+// A LangSmith that accepts connections and never answers: the SDK's own flush would wait out its
+// request timeout and retries (88 s in the notes). Shutdown must return at its deadline regardless.
+let langsmith: LangSmithFake | undefined;
+
+afterAll(async () => {
+  await langsmith?.close();
+});
+
+it('returns from telemetry.shutdown at its timeout while LangSmith hangs, without failing requests', async () => {
+  langsmith = await startLangSmithFake({ apiKey: 'ls-hang-key' });
+  await langsmith.setMode('hang');
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    LANGSMITH_TRACING: 'true',
+    LANGSMITH_API_KEY: 'ls-hang-key',
+    LANGSMITH_ENDPOINT: langsmith.url,
+    TELEMETRY_EXPORT_TIMEOUT_MS: '30000',
+  });
+  const telemetry = startTelemetry(config);
+  const app = await buildApp({ config, telemetry });
+  const responses = await Promise.all(
+    Array.from({ length: 5 }, () => app.inject({ method: 'POST', url: '/api/query', payload: { query: 'How does vector search work?' } })),
+  );
+  expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 200, 200, 200]);
+  await app.close();
+
+  const started = Date.now();
+  await telemetry.shutdown(1000);
+  const elapsed = Date.now() - started;
+  // libuv measures timers from its cached loop time, so they may fire a little early by Date.now().
+  expect(elapsed).toBeGreaterThanOrEqual(700);
+  expect(elapsed).toBeLessThan(2000);
+  expect(langsmith.requests.some((request) => request.path === '/runs/batch' && request.status === undefined)).toBe(true);
+  const metrics = await telemetry.metrics.registry.getSingleMetricAsString('telemetry_export_failures_total');
+  expect(metrics).toMatch(/sink="langsmith"\} 1\b/);
+});
