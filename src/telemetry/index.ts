@@ -38,7 +38,10 @@ export function startTelemetry(config: Config, options: { logger?: Logger; obser
   const sessions = createSessionTracker();
   const metrics = createMetrics(() => sessions.active());
   let logger: Logger | undefined;
-  const reporter = createFailureReporter(metrics, () => logger);
+  // A sink that fails after the logger has closed (a hung export timing out) is still counted, but
+  // writing to the closed transport would throw from a timer and crash the process.
+  let loggerOpen = true;
+  const reporter = createFailureReporter(metrics, () => (loggerOpen ? logger : undefined));
   logger = options.logger ?? createLogger(config, reporter);
   const tracing = startTracing(config, reporter);
   const redact = createRedactor(config.telemetry.redactPatterns);
@@ -113,7 +116,9 @@ export function startTelemetry(config: Config, options: { logger?: Logger; obser
         ...observers.map((observer) => observer.flush?.(timeoutMs - loggerShare)),
       ].map((flush) => Promise.resolve(flush).catch(() => undefined));
       await Promise.race([Promise.all(flushes), sleepUnref(timeoutMs - loggerShare)]);
-      if (!options.logger) await closeLogger(log, Math.max(0, timeoutMs - (Date.now() - startedAt)));
+      if (options.logger) return;
+      loggerOpen = false;
+      await closeLogger(log, Math.max(0, timeoutMs - (Date.now() - startedAt)));
     },
   };
 }

@@ -5,7 +5,7 @@ import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import type { Config } from '../config/index.js';
 import type { FailureReporter } from './failure-reporter.js';
 import { createRedactor } from './redact.js';
-import { ContentStrippingExporter, CountingBatchSpanProcessor, CountingExporter, Latin1JsonExporter, RedactingExporter } from './span-export.js';
+import { ContentStrippingExporter, CountingBatchSpanProcessor, CountingExporter, RedactingExporter } from './span-export.js';
 
 /**
  * One NodeSDK feeds Jaeger (OTLP/HTTP JSON) and LangFuse (its span processor, which keeps only the
@@ -60,7 +60,7 @@ function createLangfuseProcessor(
     },
     timeoutMillis: config.telemetry.exportTimeoutMs,
   });
-  const exporter = new CountingExporter(redacting(new Latin1JsonExporter(otlpExporter), config), 'langfuse', reporter);
+  const exporter = new CountingExporter(redacting(otlpExporter, config), 'langfuse', reporter);
   const processor = new LangfuseSpanProcessor({
     exporter,
     environment: config.environment,

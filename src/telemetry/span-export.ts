@@ -79,35 +79,6 @@ export class RedactingExporter extends SpanMappingExporter {
   }
 }
 
-/**
- * JSON.stringify renders a whole export batch as two-byte text once any string in it holds a character
- * above U+00FF (one em dash in a paper summary is enough), which made serialising each LangFuse batch
- * about 1.5× slower (docs/BENCHMARKS.md). LangFuse's input and output attributes are JSON documents, in
- * which `\uXXXX` is the same text, so the exported copy spells those characters as escapes.
- */
-export class Latin1JsonExporter extends SpanMappingExporter {
-  constructor(inner: SpanExporter) {
-    super(inner, escapeJsonContent);
-  }
-}
-
-const jsonContentKey = /^langfuse\.(observation|trace)\.(input|output)$/;
-const beyondLatin1 = /[^\u0000-\u00ff]/;
-const beyondLatin1Everywhere = /[^\u0000-\u00ff]/g;
-const unicodeEscape = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
-
-function escapeJsonContent(span: ReadableSpan): ReadableSpan {
-  let attributes: ReadableSpan['attributes'] | undefined;
-  for (const [key, value] of Object.entries(span.attributes)) {
-    // Plain-text values (a string input is exported as is) would show the escapes, so only JSON is touched.
-    if (typeof value !== 'string' || !jsonContentKey.test(key) || (value[0] !== '{' && value[0] !== '[')) continue;
-    if (!beyondLatin1.test(value)) continue;
-    attributes ??= { ...span.attributes };
-    attributes[key] = value.replace(beyondLatin1Everywhere, unicodeEscape);
-  }
-  return attributes ? copySpan(span, { attributes }) : span;
-}
-
 const copySpan = (span: ReadableSpan, changes: Partial<ReadableSpan>): ReadableSpan =>
   Object.assign(Object.create(Object.getPrototypeOf(span) as object), span, changes) as ReadableSpan;
 
