@@ -4,24 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createLlmClient } from '../../src/llm/client.js';
 import { createGeminiProvider } from '../../src/llm/providers/gemini.js';
-import type { LlmRequest } from '../../src/llm/types.js';
 import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
+import { llmRequest as request } from '../helpers/llm-request.js';
 
 let gemini: GeminiFake;
 let telemetry: Telemetry;
 const logLines: Array<Record<string, unknown>> = [];
 
-const request = (model: string, stream = false): LlmRequest => ({
-  model,
-  system: 'be brief',
-  prompt: 'What is RAG?',
-  promptRef: { name: 'research-answer', version: 2 },
-  temperature: 0.2,
-  maxOutputTokens: 256,
-  stream,
-  passages: [],
-});
 
 beforeAll(async () => {
   gemini = await startGeminiFake({ modelVersion: 'gemini-2.5-flash' });

@@ -2,10 +2,10 @@ import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLlmClient } from '../../src/llm/client.js';
 import { createGeminiProvider } from '../../src/llm/providers/gemini.js';
-import type { LlmRequest } from '../../src/llm/types.js';
 import type { GeminiScript } from '../fakes/gemini.js';
 import { startAppWithLogs, linesWithMessage, type AppWithLogs } from '../helpers/app-with-logs.js';
 import { fakeCredentials, startFakeSinks, type FakeSinks } from '../helpers/fake-sinks.js';
+import { llmRequest } from '../helpers/llm-request.js';
 import { metricValue } from '../helpers/metrics-text.js';
 import { watchUnhandledRejections } from '../helpers/unhandled-rejections.js';
 
@@ -124,16 +124,6 @@ describe('model faults through POST /api/query', () => {
   });
 });
 
-const streamRequest = (model: string): LlmRequest => ({
-  model,
-  system: 'be brief',
-  prompt: 'What is RAG?',
-  promptRef: { name: 'research-answer', version: 2 },
-  temperature: 0.2,
-  maxOutputTokens: 256,
-  stream: true,
-  passages: [],
-});
 
 /** Streams through the same client the app uses, inside a parent span so that the trace id is known. */
 function streamThroughClient(script: GeminiScript[]) {
@@ -148,7 +138,7 @@ function streamThroughClient(script: GeminiScript[]) {
     trace.getTracer('model-faults-test').startActiveSpan('stream test', async (span) => {
       const traceId = span.spanContext().traceId;
       try {
-        return { traceId, outcome: await client.generate(streamRequest(service.config.llm.models.medium)) };
+        return { traceId, outcome: await client.generate(llmRequest(service.config.llm.models.medium, true)) };
       } catch (error) {
         return { traceId, outcome: error as Error };
       } finally {
