@@ -1,6 +1,7 @@
 // Child process that hosts every sink fake plus the Gemini fake, so that their CPU lands on the
 // load generator's core rather than in the orchestrator's timing loop. Started by fakes.ts.
-// Prints one JSON line (FakeUrls) once listening; a loopback control server switches modes and counts.
+// Announces its FakeUrls once listening; a loopback control server switches modes and counts.
+import { announce } from './child.js';
 import { startGeminiFake } from '../test/fakes/gemini.js';
 import { sendJson, startHttpFake, type FakeMode } from '../test/fakes/http-fake.js';
 import { startLangfuseFake } from '../test/fakes/langfuse.js';
@@ -24,7 +25,13 @@ export interface SinkCounts {
   langsmithRuns: number;
   lokiLines: number;
   geminiCalls: number;
+  /** Request body bytes after decompression: what each exporter had to serialise. */
+  otlpBytes: number;
+  langfuseBytes: number;
+  langsmithBytes: number;
 }
+
+const bodyBytes = (fake: { requests: Array<{ raw: Buffer }> }) => fake.requests.reduce((sum, request) => sum + request.raw.length, 0);
 
 const modes: readonly FakeMode[] = ['ok', 'fail', 'hang', 'down'];
 
@@ -63,6 +70,9 @@ async function main(): Promise<void> {
           langsmithRuns: langsmith.runs().length,
           lokiLines: (await loki.entries()).length,
           geminiCalls: gemini.calls.length,
+          otlpBytes: bodyBytes(otlp),
+          langfuseBytes: bodyBytes(langfuse),
+          langsmithBytes: bodyBytes(langsmith),
         };
         return sendJson(res, 200, counts);
       }
@@ -85,7 +95,7 @@ async function main(): Promise<void> {
   process.stdin.on('end', shutdown);
   process.stdin.resume();
   process.on('SIGTERM', shutdown);
-  process.stdout.write(`${JSON.stringify(urls)}\n`);
+  announce(urls);
 }
 
 main().catch((error: unknown) => {

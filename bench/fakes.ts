@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { FakeMode } from '../test/fakes/http-fake.js';
-import { firstJsonLine, spawnNode, stopChild } from './child.js';
+import { waitForAnnouncement, spawnNode, stopChild } from './child.js';
 import type { FakeUrls, SinkCounts } from './fakes-host.js';
 
 export type { FakeUrls, SinkCounts } from './fakes-host.js';
@@ -17,7 +17,7 @@ export interface Fakes {
 /** Starts bench/fakes-host.ts; it inherits this process's core, the load generator's. */
 export async function startFakes(): Promise<Fakes> {
   const child: ChildProcess = spawnNode('bench/fakes-host.ts', []);
-  const urls = await firstJsonLine<FakeUrls>(child, 'bench/fakes-host.ts').catch((error: unknown) => {
+  const urls = await waitForAnnouncement<FakeUrls>(child, 'bench/fakes-host.ts').catch((error: unknown) => {
     child.kill('SIGKILL');
     throw error;
   });

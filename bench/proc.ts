@@ -5,7 +5,19 @@ const TICK_SECONDS = 1 / 100;
 
 /** utime + stime of every thread of `pid` so far, in seconds (pino's worker threads included). */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * The same for the main (JavaScript) thread alone. Every thread of a Node process is called "node", so
+ * the rest (pino's transport worker, GC helpers, libuv's pool, tsx's loader thread) is only the difference.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuSeconds(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   // The command name (field 2) may contain spaces and parentheses; fields are counted after its last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);

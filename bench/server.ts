@@ -1,0 +1,125 @@
+import type { ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { spawnNode, stopChild } from './child.js';
+import type { FakeUrls } from './fakes.js';
+import { SERVER_CORE } from './pin.js';
+import { cpuSeconds, mainThreadCpuSeconds, rssMb } from './proc.js';
+
+export type SinkName = 'otlp' | 'langfuse' | 'langsmith' | 'loki';
+export const allSinks: readonly SinkName[] = ['otlp', 'langfuse', 'langsmith', 'loki'];
+
+export interface ServerSpec {
+  name: string;
+  llm: 'offline' | 'gemini';
+  /** true: every sink; a list: only those (to price one sink at a time). */
+  sinks: boolean | readonly SinkName[];
+  /** Another checkout to run src/main.ts from (bench/ab.ts); this repository by default. */
+  checkout?: string;
+  /** Variables set last, e.g. LOG_LEVEL=warn for an A/B of log volume. */
+  env?: Record<string, string>;
+}
+
+export interface RunningServer {
+  spec: ServerSpec;
+  url: string;
+  pid: number;
+  cpuSeconds(): number;
+  mainThreadCpuSeconds(): number;
+  rssMb(): number;
+  stop(graceMs?: number): Promise<void>;
+}
+
+// Whatever the developer's shell exports must not change what is measured (a real key, extra sinks, auth).
+const serviceVariables = /^(GEMINI_|GOOGLE_API_KEY$|LANGFUSE_|LANGSMITH_|LANGCHAIN_|OTEL_|LOKI_URL$|API_KEYS$|METRICS_|RATE_LIMIT_|CAPTURE_CONTENT$|LOG_LEVEL$|CORPUS_PATH$)/;
+
+export function serviceEnv(spec: Pick<ServerSpec, 'llm' | 'sinks'>, fakes: FakeUrls, port: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !serviceVariables.test(key)));
+  Object.assign(env, {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    APP_ENV: 'bench',
+    LOG_LEVEL: 'info',
+    // 0 turns the limit off (the plugin still runs); the bench sends far more than 120 queries a minute.
+    RATE_LIMIT_PER_MINUTE: '0',
+  });
+  if (spec.llm === 'gemini') Object.assign(env, { GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: fakes.gemini });
+  const sinks = spec.sinks === true ? allSinks : spec.sinks === false ? [] : spec.sinks;
+  const sinkEnv: Record<SinkName, Record<string, string>> = {
+    otlp: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: fakes.otlp },
+    langfuse: { LANGFUSE_PUBLIC_KEY: 'pk-lf-test', LANGFUSE_SECRET_KEY: 'sk-lf-test', LANGFUSE_BASE_URL: fakes.langfuse },
+    langsmith: { LANGSMITH_TRACING: 'true', LANGSMITH_API_KEY: 'ls-test-key', LANGSMITH_ENDPOINT: fakes.langsmith },
+    loki: { LOKI_URL: fakes.loki },
+  };
+  for (const sink of sinks) Object.assign(env, sinkEnv[sink]);
+  return env;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `node --import tsx src/main.ts` on the server core, its output in `<logDir>/<name>.log`
+ * (a file, as in production, rather than a pipe this process would have to drain).
+ */
+export async function startServer(
+  spec: ServerSpec,
+  fakes: FakeUrls,
+  logDir: string,
+  nodeArgs: string[] = [],
+): Promise<RunningServer> {
+  const port = await freePort();
+  const log = openSync(join(logDir, `${spec.name}.log`), 'w');
+  const child: ChildProcess = spawnNode('src/main.ts', [], {
+    core: SERVER_CORE,
+    env: { ...serviceEnv(spec, fakes, port), ...spec.env },
+    nodeArgs,
+    cwd: spec.checkout,
+    stdio: ['ignore', log, log],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const logPath = join(logDir, `${spec.name}.log`);
+  await waitUntilServing(child, url, spec.name, logPath);
+  const pid = child.pid as number;
+  // A crashed server would otherwise surface as an ENOENT on /proc/<pid>, far from its cause.
+  const alive = () => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`server ${spec.name} exited (${child.exitCode ?? child.signalCode}) during the bench; see ${logPath}`);
+    }
+    return pid;
+  };
+  return {
+    spec,
+    url,
+    pid,
+    cpuSeconds: () => cpuSeconds(alive()),
+    mainThreadCpuSeconds: () => mainThreadCpuSeconds(alive()),
+    rssMb: () => rssMb(alive()),
+    stop: (graceMs = 10_000) => stopChild(child, graceMs),
+  };
+}
+
+async function waitUntilServing(child: ChildProcess, url: string, name: string, logPath: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server ${name} exited with ${child.exitCode}; see ${logPath}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`server ${name} did not serve /healthz within 30 s; see ${logPath}`);
+}
