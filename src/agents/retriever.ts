@@ -13,11 +13,23 @@ export interface Retrieval {
   averageRelevance: number;
 }
 
+// Function words match most papers: each one costs a scoring pass over them all and adds only noise.
+const stopWords = new Set(
+  'a about an and are as at be been but by can could do does for from had has have how i if in into is it its me my of on or our should so than that the their them then there these they this those to was we were what when where which who whom why will with would you your'.split(
+    ' ',
+  ),
+);
+const indexTerm = (term: string) => {
+  const lower = term.toLowerCase();
+  return stopWords.has(lower) ? null : lower;
+};
+
 /** BM25 (MiniSearch's BM25+) over title, summary and topics; the index is built once at start-up. */
 export function createRetriever(corpus: Paper[]) {
   const index = new MiniSearch<Paper>({
     fields: ['title', 'summary', 'topicText'],
     storeFields: [],
+    processTerm: indexTerm,
     extractField: (paper, field) =>
       field === 'topicText' ? paper.topics.join(' ') : String(paper[field as keyof Paper] ?? ''),
     // maxFuzzy 1: two-edit matching of long terms was a third of a query's CPU (docs/BENCHMARKS.md),

@@ -33,11 +33,14 @@ export function createAgentTelemetry(metrics: Metrics, observers: TelemetryObser
       { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': options.name } },
       parent,
     );
-    const observation =
-      options.kind === 'retriever'
+    // With no sink the span does not record: skip building (and serialising) what nobody would read.
+    const recording = otelSpan.isRecording();
+    const observation = !recording
+      ? undefined
+      : options.kind === 'retriever'
         ? new LangfuseRetriever({ otelSpan, attributes: { input: options.inputs } })
         : new LangfuseAgent({ otelSpan, attributes: { input: options.inputs } });
-    if (options.trace) {
+    if (options.trace && recording) {
       const { name, userId, sessionId, tags } = options.trace;
       otelSpan.setAttributes({
         'langfuse.trace.name': name,
@@ -64,8 +67,9 @@ export function createAgentTelemetry(metrics: Metrics, observers: TelemetryObser
     const run: AgentRun = {
       traceId,
       annotate(attributes) {
-        otelSpan.setAttributes(attributes);
         Object.assign(record.metadata as Record<string, unknown>, attributes);
+        if (!recording) return;
+        otelSpan.setAttributes(attributes);
         if (options.trace) {
           otelSpan.setAttributes(
             Object.fromEntries(Object.entries(attributes).map(([key, value]) => [`langfuse.trace.metadata.${key}`, value])),
@@ -74,7 +78,10 @@ export function createAgentTelemetry(metrics: Metrics, observers: TelemetryObser
       },
       setOutputs(outputs) {
         record.outputs = outputs;
-        observation.update({ output: outputs });
+        if (!recording) return;
+        // The answer is already the generation's output: agents that only pass it on (orchestrator,
+        // reasoner) do not write it again; the root writes it once more as the trace's output.
+        if (options.kind === 'retriever') observation?.update({ output: outputs });
         if (options.trace) otelSpan.setAttribute('langfuse.trace.output', JSON.stringify(outputs));
       },
     };
@@ -86,7 +93,7 @@ export function createAgentTelemetry(metrics: Metrics, observers: TelemetryObser
       status = 'error';
       record.error = error instanceof Error ? error.message : String(error);
       otelSpan.setStatus({ code: SpanStatusCode.ERROR, message: record.error });
-      observation.update({ level: 'ERROR', statusMessage: record.error });
+      observation?.update({ level: 'ERROR', statusMessage: record.error });
       throw error;
     } finally {
       otelSpan.end();

@@ -80,6 +80,8 @@ export function createLlmCallTelemetry({ metrics, logger, captureContent, observ
 }
 
 function recordOnSpan(generation: LangfuseGeneration, record: LlmCallRecord, captureContent: boolean) {
+  // With no sink the span does not record: skip serialising prompt and answer for nobody.
+  if (!generation.otelSpan.isRecording()) return;
   const { request, response, usage, cost } = record;
   const span = generation.otelSpan;
   span.setAttributes({

@@ -52,20 +52,32 @@ function maskingLogMethod(config: Config): NonNullable<pino.LoggerOptions['hooks
   };
 }
 
+type ClosableStream = pino.DestinationStream & {
+  once(event: 'close' | 'error', listener: () => void): unknown;
+  end(): void;
+  flushSync?: () => void;
+};
+
+// What closeLogger must end for each logger: its stdout destination and, with Loki on, the worker transport.
+const loggerStreams = new WeakMap<Logger, ClosableStream[]>();
+
 /**
- * pino writes to stdout (pretty on a terminal) and, when LOKI_URL is set, to Loki from a worker thread.
- * The mixin stamps every line written inside a span with its trace and span ids; with Loki on they are
- * repeated under `meta`, which pino-loki turns into Loki structured metadata (not labels).
+ * pino writes to stdout from this thread (pretty on a terminal) and, when LOKI_URL is set, to Loki from
+ * a worker thread. stdout stays off the worker: handing every line to a thread that shares the one core
+ * cost more than writing it (docs/BENCHMARKS.md). The mixin stamps every line written inside a span with
+ * its trace and span ids; with Loki on they are repeated under `meta`, which pino-loki turns into Loki
+ * structured metadata (not labels).
  */
 export function createLogger(config: Config, reporter?: FailureReporter): Logger {
-  const stdoutTarget = process.stdout.isTTY
-    ? { target: 'pino-pretty', options: { destination: 1, ignore: 'pid,hostname,meta' }, level: config.logLevel }
-    : { target: 'pino/file', options: { destination: 1 }, level: config.logLevel };
-  const targets: pino.TransportTargetOptions[] = [stdoutTarget];
+  const stdout = (
+    process.stdout.isTTY
+      ? pino.transport({ target: 'pino-pretty', options: { destination: 1, ignore: 'pid,hostname,meta' } })
+      : pino.destination({ dest: 1, sync: false })
+  ) as ClosableStream;
+  const streams: ClosableStream[] = [stdout];
   if (config.telemetry.loki) {
-    targets.push({
+    const loki = pino.transport({
       target: lokiTransportPath,
-      level: config.logLevel,
       options: {
         host: config.telemetry.loki.url,
         labels: { service: config.serviceName, environment: config.environment },
@@ -76,31 +88,43 @@ export function createLogger(config: Config, reporter?: FailureReporter): Logger
         silenceErrors: true,
       },
     });
+    loki.on('loki-export-failure', (droppedLines: number) => reporter?.exportFailed('loki', droppedLines, 'Loki push failed'));
+    streams.push(loki as ClosableStream);
   }
-  const transport = pino.transport({ targets });
-  transport.on('loki-export-failure', (droppedLines: number) =>
-    reporter?.exportFailed('loki', droppedLines, 'Loki push failed'),
-  );
-  return pino(loggerOptions(config), transport);
+  const destination =
+    streams.length === 1 ? stdout : pino.multistream(streams.map((stream) => ({ level: config.logLevel === 'silent' ? 'fatal' : config.logLevel, stream })));
+  const logger = pino(loggerOptions(config), destination);
+  loggerStreams.set(logger, streams);
+  return logger;
 }
 
 /**
- * Flushes and closes the transports (stdout and Loki), waiting at most `timeoutMs`. The worker's own
- * close is bounded separately (closeTimeoutMs in loki-transport.mjs): thread-stream's end() blocks
- * this thread until the worker is done, so no timer here could cut it short.
+ * Flushes and closes the logger's streams (stdout and Loki), waiting at most `timeoutMs`. The Loki
+ * worker's own close is bounded separately (closeTimeoutMs in loki-transport.mjs): thread-stream's end()
+ * blocks this thread until the worker is done, so no timer here could cut it short.
  */
 export function closeLogger(logger: Logger, timeoutMs: number): Promise<void> {
-  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
-    | { end?: () => void; once?: (event: string, fn: () => void) => void }
-    | undefined;
+  const streams = loggerStreams.get(logger) ?? [];
+  loggerStreams.delete(logger);
+  const closed = streams.map(
+    (stream) =>
+      new Promise<void>((resolve) => {
+        stream.once('close', () => resolve());
+        stream.once('error', () => resolve());
+        try {
+          stream.flushSync?.();
+        } catch {
+          // Not yet open or already closed: end() below still settles it.
+        }
+        stream.end();
+      }),
+  );
   return new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
     timer.unref();
-    if (!stream?.end || !stream.once) return resolve();
-    stream.once('close', () => {
+    void Promise.all(closed).then(() => {
       clearTimeout(timer);
       resolve();
     });
-    stream.end();
   });
 }

@@ -30,10 +30,14 @@ export function startTracing(config: Config, reporter: FailureReporter) {
   if (telemetry.langfuse) spanProcessors.push(createLangfuseProcessor(config, reporter, batchOptions));
 
   // With no processor NodeSDK registers no tracer provider at all, and every trace id would be zeros.
-  if (spanProcessors.length === 0) spanProcessors.push(new tracing.NoopSpanProcessor());
+  const anySink = spanProcessors.length > 0;
+  if (!anySink) spanProcessors.push(new tracing.NoopSpanProcessor());
   const sdk = new NodeSDK({
     serviceName: config.serviceName,
     spanProcessors,
+    // Unsampled spans still carry fresh trace and span ids (for responses, logs and exemplars) but record
+    // nothing, so a service with no trace sink pays for ids only.
+    ...(anySink ? {} : { sampler: new tracing.AlwaysOffSampler() }),
     instrumentations: [],
     // Resource detectors read host and process facts; the service name and environment are what matter here.
     resourceDetectors: [],

@@ -26,6 +26,8 @@ let prometheus: Service;
 let apiUrl: string;
 let prometheusUrl: string;
 const answers: Answer[] = [];
+// Error bodies carry the trace id too, and a failed call is an LLM latency sample with its own exemplar.
+const failedTraceIds: string[] = [];
 
 /** The repository's prometheus.yml reduced to one fast job on the test API; same rule files. */
 function prometheusConfig(apiPort: number): string {
@@ -59,6 +61,7 @@ async function trafficWave(): Promise<void> {
   gemini.enqueue({ kind: 'error', status: 500 });
   const failed = await post('/api/query', { query: QUESTION });
   expect(failed.status, JSON.stringify(failed.json)).toBeGreaterThanOrEqual(500);
+  failedTraceIds.push((failed.json as { trace_id: string }).trace_id);
   for (const [index, answer] of wave.slice(0, 2).entries()) {
     const feedback = await post('/api/feedback', {
       trace_id: answer.traceId,
@@ -172,7 +175,7 @@ describe('dashboards and alerts against the real API and Prometheus', () => {
   });
 
   it('stores an exemplar on llm_latency_seconds with a trace id the API returned', async () => {
-    const returned = new Set(answers.map((answer) => answer.traceId));
+    const returned = new Set([...answers.map((answer) => answer.traceId), ...failedTraceIds]);
     const now = Date.now() / 1000;
     const found = await waitFor(
       async () => {
