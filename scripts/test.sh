@@ -3,6 +3,7 @@
 set -u
 cd "$(dirname "$0")/.."
 mkdir -p reports
+bash scripts/ensure-test-tools.sh || echo "could not install the test tools; continuing" >&2
 failed_checks=0
 passed_checks=0
 if npx tsc --noEmit; then passed_checks=$((passed_checks + 1)); else failed_checks=$((failed_checks + 1)); fi
