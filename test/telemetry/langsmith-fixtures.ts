@@ -1,7 +1,9 @@
 // Hand-built call descriptions of one research query, shaped like what agents.ts and llm-call.ts emit,
 // for tests of the LangSmith run builder and observer that need no app and no tracer provider.
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { LlmCallRecord } from '../../src/llm/types.js';
 import type { AgentRecord } from '../../src/telemetry/observers.js';
+import { startLangSmithFake, type LangSmithFake } from '../fakes/langsmith.js';
 
 export interface TraceFixture {
   root: AgentRecord;
@@ -76,4 +78,27 @@ export function traceFixture(traceId = 'a'.repeat(32), t0 = Date.UTC(2026, 10, 2
 
 function usage() {
   return { input: 1000, cached: 200, output: 300, reasoning: 100, total: 1600 };
+}
+
+/** LangSmith usage for the issue's Gemini usage: thinking counts as output, cache reads sit inside input. */
+export const issueUsageMetadata = {
+  input_tokens: 1200,
+  output_tokens: 400,
+  total_tokens: 1600,
+  input_token_details: { cache_read: 200 },
+  output_token_details: { reasoning: 100 },
+};
+
+/** One LangSmith fake per test file, back to healthy and empty before each test. */
+export function useLangSmithFake(apiKey: string): () => LangSmithFake {
+  let fake: LangSmithFake;
+  beforeAll(async () => {
+    fake = await startLangSmithFake({ apiKey });
+  });
+  afterAll(() => fake.close());
+  beforeEach(async () => {
+    await fake.setMode('ok');
+    fake.reset();
+  });
+  return () => fake;
 }

@@ -1,27 +1,18 @@
 import { Client } from 'langsmith';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { FailureReporter } from '../../src/telemetry/failure-reporter.js';
 import { createLangSmithObserver, type LangSmithObserverOptions } from '../../src/telemetry/langsmith.js';
-import { startLangSmithFake, type LangSmithFake } from '../fakes/langsmith.js';
-import { traceFixture, type TraceFixture } from './langsmith-fixtures.js';
+import { traceFixture, type TraceFixture, useLangSmithFake } from './langsmith-fixtures.js';
 
 const apiKey = 'ls-observer-key';
-let fake: LangSmithFake;
+const fake = useLangSmithFake(apiKey);
 
-beforeAll(async () => {
-  fake = await startLangSmithFake({ apiKey });
-});
-afterAll(() => fake.close());
-beforeEach(async () => {
-  await fake.setMode('ok');
-  fake.reset();
-});
 
 function observe(overrides: Partial<LangSmithObserverOptions> = {}) {
   const reporter = { exportFailed: vi.fn(), dropped: vi.fn() };
-  const settings = { apiKey, endpoint: fake.url, project: 'observer-test' };
+  const settings = { apiKey, endpoint: fake().url, project: 'observer-test' };
   // No retries (runs or feedback), so that a failing endpoint is counted at once.
-  const client = new Client({ apiUrl: fake.url, apiKey, autoBatchTracing: false, callerOptions: { maxRetries: 0 }, timeout_ms: 2000 });
+  const client = new Client({ apiUrl: fake().url, apiKey, autoBatchTracing: false, callerOptions: { maxRetries: 0 }, timeout_ms: 2000 });
   const observer = createLangSmithObserver({
     settings,
     environment: 'test',
@@ -51,9 +42,9 @@ describe('LangSmith observer', () => {
     for (const traceId of traceIds(3)) emit(observer, traceFixture(traceId));
     expect(observer.pendingTraces).toBe(3);
     await observer.flush?.(5000);
-    expect(fake.runs()).toHaveLength(12);
-    expect(new Set(fake.runs().map((run) => run.trace_id)).size).toBe(3);
-    expect(fake.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['POST /runs/batch']);
+    expect(fake().runs()).toHaveLength(12);
+    expect(new Set(fake().runs().map((run) => run.trace_id)).size).toBe(3);
+    expect(fake().requests.map((request) => `${request.method} ${request.path}`)).toEqual(['POST /runs/batch']);
     expect(observer.pendingTraces).toBe(0);
     expect(reporter.exportFailed).not.toHaveBeenCalled();
   });
@@ -62,13 +53,13 @@ describe('LangSmith observer', () => {
     const { observer } = observe({ redactPatterns: [/RAG/g] });
     emit(observer, traceFixture());
     await observer.flush?.(5000);
-    expect(JSON.stringify(fake.runs())).not.toContain('RAG');
-    expect(JSON.stringify(fake.runs())).toContain('[REDACTED]');
+    expect(JSON.stringify(fake().runs())).not.toContain('RAG');
+    expect(JSON.stringify(fake().runs())).toContain('[REDACTED]');
   });
 
   it('counts a failed post as an export failure of every run in it', async () => {
     const { observer, reporter } = observe();
-    await fake.setMode('fail');
+    await fake().setMode('fail');
     emit(observer, traceFixture());
     await observer.flush?.(5000);
     expect(reporter.exportFailed).toHaveBeenCalledWith('langsmith', 4, expect.stringContaining('run batch failed'));
@@ -101,9 +92,9 @@ describe('LangSmith observer', () => {
     await observer.flush?.(5000);
     observer.onFeedback?.({ traceId: trace.root.traceId, helpful: false, comment: 'missed the survey', userId: 'user-1' });
     await observer.flush?.(5000);
-    const root = fake.runs().find((run) => run.name === 'orchestrator');
-    expect(fake.feedback()).toEqual([
-      expect.objectContaining({ run_id: root?.id, key: 'user-feedback', score: 0, comment: 'missed the survey', session_id: fake.sessions()[0]?.id }),
+    const root = fake().runs().find((run) => run.name === 'orchestrator');
+    expect(fake().feedback()).toEqual([
+      expect.objectContaining({ run_id: root?.id, key: 'user-feedback', score: 0, comment: 'missed the survey', session_id: fake().sessions()[0]?.id }),
     ]);
     expect(reporter.exportFailed).not.toHaveBeenCalled();
   });

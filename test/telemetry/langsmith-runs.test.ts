@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dottedOrderSegment, runIdFromSpan, startTimeWithOrder } from '../../src/telemetry/langsmith-ids.js';
 import { buildRuns, rootRunId } from '../../src/telemetry/langsmith-runs.js';
-import { traceFixture } from './langsmith-fixtures.js';
+import { traceFixture, issueUsageMetadata } from './langsmith-fixtures.js';
 
 const context = { project: 'ResearcherAI', environment: 'production' };
 const uuidV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -81,14 +81,7 @@ describe('buildRuns', () => {
 
   it('records the model call as a chat llm run with thinking counted as output and cache reads inside input', () => {
     const { llm } = buildFixture();
-    const usage = {
-      input_tokens: 1200,
-      output_tokens: 400,
-      total_tokens: 1600,
-      input_token_details: { cache_read: 200 },
-      output_token_details: { reasoning: 100 },
-      total_cost: 0.001306,
-    };
+    const usage = { ...issueUsageMetadata, total_cost: 0.001306 };
     expect(llm.run_type).toBe('llm');
     expect(llm.inputs).toEqual({
       messages: [

@@ -6,6 +6,7 @@ import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { startLangSmithFake, type LangSmithFake, type LangSmithRun } from '../fakes/langsmith.js';
 import { metricValue } from '../helpers/metrics-text.js';
+import { issueUsageMetadata } from './langsmith-fixtures.js';
 
 // The service with LangSmith tracing on, against the LangSmith and Gemini fakes. Usage follows the core
 // issue: prompt 1200 tokens (200 cached), candidates 300, thoughts 100.
@@ -107,13 +108,7 @@ describe('LangSmith tracing of a research query', () => {
 
   it('reports the model call with thinking as output tokens and cache reads as input details', () => {
     const llm = runs.find((run) => run.run_type === 'llm') as LangSmithRun;
-    const usage = {
-      input_tokens: 1200,
-      output_tokens: 400,
-      total_tokens: 1600,
-      input_token_details: { cache_read: 200 },
-      output_token_details: { reasoning: 100 },
-    };
+    const usage = issueUsageMetadata;
     expect(llm.extra?.metadata).toMatchObject({ ls_provider: 'google', ls_model_name: 'gemini-2.5-flash', usage_metadata: usage });
     expect(llm.outputs).toMatchObject({ role: 'assistant', content: expect.any(String), usage_metadata: usage });
     expect((llm.inputs?.messages as Array<{ role: string }>).map((message) => message.role)).toEqual(['system', 'user']);
