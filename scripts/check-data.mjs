@@ -1,15 +1,14 @@
 #!/usr/bin/env node
 // Validates the shipped paper corpus (data/papers.jsonl) and the evaluation dataset
-// (data/eval/research-queries.json), then measures how well a MiniSearch BM25 search over
-// the corpus finds each eval example's expected papers and topics.
+// (data/eval/research-queries.json), then measures how well the service's own retriever
+// (src/agents/retriever.ts, BM25) finds each eval example's expected papers and topics.
 //
-// Usage: node scripts/check-data.mjs [--verbose]
+// Usage: node --import tsx scripts/check-data.mjs [--verbose]   (npm run check-data)
 // Exit code is non-zero when the data is invalid or the retrieval thresholds are missed.
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import MiniSearch from 'minisearch';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PAPERS_PATH = join(ROOT, 'data', 'papers.jsonl');
@@ -25,7 +24,8 @@ const TOPICS_COUNT = [3, 6];
 const MAX_AUTHORS = 7; // up to 6 names, then "et al."
 const REFERENCE_EXAMPLES = 3; // ex-01..ex-03 come from the reference book chapter
 
-const SEARCH_OPTIONS = { boost: { title: 2, topics: 1.5 }, prefix: true, fuzzy: 0.2, combineWith: 'OR' };
+// The retriever the service runs, so that this check cannot drift from what users get.
+const { createRetriever } = await import('../src/agents/retriever.ts');
 
 const verbose = process.argv.includes('--verbose');
 const errors = [];
@@ -170,20 +170,13 @@ function loadEval(paperIds) {
 
 // ------------------------------------------------------------------ retrieval check
 function buildIndex(papers) {
-  const index = new MiniSearch({
-    fields: ['title', 'summary', 'topics'],
-    storeFields: ['title', 'summary'],
-    extractField: (doc, field) => (field === 'topics' ? doc.topics.join(' ') : doc[field]),
-  });
-  index.addAll(papers);
-  return index;
+  return createRetriever(papers);
 }
 
 function evaluate(index, papersById, examples) {
   const rows = [];
   for (const ex of examples) {
-    const results = index.search(ex.query, SEARCH_OPTIONS).slice(0, TOP_K);
-    const topIds = results.map((r) => r.id);
+    const topIds = index.retrieve(ex.query, TOP_K).papers.map((hit) => hit.paper.id);
     const expectedIds = ex.expected_paper_ids ?? [];
     const found = expectedIds.filter((id) => topIds.includes(id));
     const text = topIds.map((id) => papersById.get(id)?.summary ?? '').join('\n').toLowerCase();
