@@ -20,6 +20,10 @@ const retryableTypes = new Set<LlmErrorType>(['rate_limited', 'server_error', 't
 export class LlmError extends Error {
   override name = 'LlmError';
   readonly retryable: boolean;
+  readonly retryAfterMs?: number;
+  readonly upstreamStatus?: number;
+  readonly usage?: TokenUsage;
+  readonly responseModel?: string;
 
   constructor(
     readonly type: LlmErrorType,
@@ -41,11 +45,6 @@ export class LlmError extends Error {
     this.usage = options.usage;
     this.responseModel = options.responseModel;
   }
-
-  readonly retryAfterMs?: number;
-  readonly upstreamStatus?: number;
-  readonly usage?: TokenUsage;
-  readonly responseModel?: string;
 
   get httpStatus(): 502 | 503 | 504 {
     return httpStatusByType[this.type];
