@@ -123,6 +123,9 @@ export async function startGeminiFake(options: GeminiFakeOptions = {}): Promise<
     }
     const step = script.shift() ?? { kind: 'ok' };
     const reply = new ReplyBuilder(model, options);
+    // A hang or an HTTP error happens before any body, so it looks the same to both kinds of call.
+    if (step.kind === 'hang') return;
+    if (step.kind === 'error') return sendError(res, step, reply.model);
     if (action === 'streamGenerateContent') await streamReply(res, step, reply);
     else unaryReply(res, step, reply);
   }
@@ -144,11 +147,6 @@ export async function startGeminiFake(options: GeminiFakeOptions = {}): Promise<
 
 function unaryReply(res: ServerResponse, step: GeminiScript, reply: ReplyBuilder): void {
   switch (step.kind) {
-    case 'hang':
-      return;
-    case 'error':
-      sendError(res, step, reply.model);
-      return;
     case 'midstream-error':
       sendError(res, { kind: 'error', status: 503 }, reply.model);
       return;
@@ -168,11 +166,6 @@ function unaryReply(res: ServerResponse, step: GeminiScript, reply: ReplyBuilder
 
 async function streamReply(res: ServerResponse, step: GeminiScript, reply: ReplyBuilder): Promise<void> {
   switch (step.kind) {
-    case 'hang':
-      return;
-    case 'error':
-      sendError(res, step, reply.model);
-      return;
     case 'malformed':
       startSse(res);
       res.end('data: {"candidates":[{"content":\n\n');
