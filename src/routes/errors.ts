@@ -1,14 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { LlmError } from '../llm/errors.js';
-
-const traceIdOf = (request: FastifyRequest) => {
-  try {
-    return request.opentelemetry().span?.spanContext().traceId;
-  } catch {
-    return undefined;
-  }
-};
+import { requestTraceId } from './request-trace.js';
 
 const fastifyCodes: Record<string, { status: number; error: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, error: 'payload_too_large' },
@@ -21,7 +14,7 @@ const fastifyCodes: Record<string, { status: number; error: string }> = {
 /** Every error leaves as `{error, message, details?, trace_id?}`; 5xx details stay in the logs. */
 export function registerErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const trace_id = traceIdOf(request);
+    const trace_id = requestTraceId(request);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const details = error.validation.map((issue) => ({
         field: issue.instancePath.replace(/^\//, '').replaceAll('/', '.') || (issue.params?.issue as { path?: unknown[] })?.path?.join('.') || '(body)',

@@ -1,16 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../telemetry/metrics.js';
+import { requestTraceId } from './request-trace.js';
 
 /** One histogram sample per request, labelled by route template (never the raw URL, which is unbounded). */
 export function registerHttpMetrics(app: FastifyInstance, metrics: Metrics) {
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    let traceId: string | undefined;
-    try {
-      traceId = request.opentelemetry().span?.spanContext().traceId;
-    } catch {
-      traceId = undefined;
-    }
+    const traceId = requestTraceId(request);
     metrics.httpDuration.observe({
       labels: { route, method: request.method, status_code: String(reply.statusCode) },
       value: reply.elapsedTime / 1000,

@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Metrics } from '../telemetry/metrics.js';
+import { bearerToken, equalsInConstantTime } from './credentials.js';
 
 const openMetricsAccept = /application\/openmetrics-text/;
 
@@ -10,12 +10,8 @@ export const metricsRoute: FastifyPluginAsync<{ metrics: Pick<Metrics, 'registry
   { metrics, token },
 ) => {
   app.get('/metrics', { schema: { hide: true }, config: { otel: false, rateLimit: false } }, async (request, reply) => {
-    if (token) {
-      const given = Buffer.from(request.headers.authorization?.replace(/^Bearer /, '') ?? '');
-      const expected = Buffer.from(token);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        return reply.code(401).send({ error: 'unauthorized', message: 'a valid metrics bearer token is required' });
-      }
+    if (token && !equalsInConstantTime(bearerToken(request.headers.authorization), token)) {
+      return reply.code(401).send({ error: 'unauthorized', message: 'a valid metrics bearer token is required' });
     }
     const registry = openMetricsAccept.test(request.headers.accept ?? '') ? metrics.registry : metrics.plainTextRegistry;
     return reply.type(registry.contentType).send(await registry.metrics());

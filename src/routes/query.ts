@@ -2,6 +2,7 @@ import { context } from '@opentelemetry/api';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
 import type { Telemetry } from '../telemetry/index.js';
+import { requestTraceId } from './request-trace.js';
 import { errorResponseSchema, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
 
 interface Options {
@@ -38,7 +39,7 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
         });
         return toResponse(answer, performance.now() - started, issueFeedbackToken(answer.traceId, userId));
       } catch (error) {
-        telemetry.recordQuery({ status: 'error', sessionKey, traceId: request.opentelemetry().span?.spanContext().traceId ?? '' });
+        telemetry.recordQuery({ status: 'error', sessionKey, traceId: requestTraceId(request) ?? '' });
         throw error;
       }
     },
