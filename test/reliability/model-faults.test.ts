@@ -6,7 +6,7 @@ import type { GeminiScript } from '../fakes/gemini.js';
 import { startAppWithLogs, linesWithMessage, type AppWithLogs } from '../helpers/app-with-logs.js';
 import { fakeCredentials, startFakeSinks, type FakeSinks } from '../helpers/fake-sinks.js';
 import { llmRequest } from '../helpers/llm-request.js';
-import { metricValue } from '../helpers/metrics-text.js';
+import { metricValue, metricValueBefore } from '../helpers/metrics-text.js';
 import { watchUnhandledRejections } from '../helpers/unhandled-rejections.js';
 
 // Every Gemini fault the notes list, through the API (and the LLM client for streams): each ends in a
@@ -26,9 +26,6 @@ let sinks: FakeSinks;
 let service: AppWithLogs;
 const rejections = watchUnhandledRejections();
 
-/** What each case left behind, checked in the span sinks once they have all been exported. */
-const expectedTraces: Array<{ name: string; traceId: string; failedAttempts: number; finalError: boolean }> = [];
-
 beforeAll(async () => {
   sinks = await startFakeSinks();
   service = await startAppWithLogs({ ...settings, ...sinks.env });
@@ -41,7 +38,7 @@ afterAll(async () => {
 
 /** Runs `work` and returns what it changed in the failed-attempt signals. */
 async function measured<T>(work: () => Promise<T>) {
-  const errorsBefore = metricValue(await service.metricsText(), 'llm_requests_total', { status: 'error' });
+  const errorsBefore = metricValueBefore(await service.metricsText(), 'llm_requests_total', { status: 'error' });
   const logsBefore = service.logs.length;
   const started = performance.now();
   const result = await work();
@@ -88,7 +85,7 @@ const queryCases: QueryCase[] = [
 ];
 
 describe('model faults through POST /api/query', () => {
-  it.each(queryCases)('$name → $status', async ({ name, script, status, error, failedAttempts }) => {
+  it.each(queryCases)('$name → $status', async ({ script, status, error, failedAttempts }) => {
     const { result: response, elapsedMs, ...signals } = await query(script);
     expect(response.statusCode, response.body).toBe(status);
     const body = response.json() as { error?: string; message?: string; trace_id?: string; metadata?: { trace_id: string } };
@@ -105,7 +102,6 @@ describe('model faults through POST /api/query', () => {
     });
     // Bounded: even three timeouts plus capped waits stay far below a client's patience.
     expect(elapsedMs).toBeLessThan(5000);
-    expectedTraces.push({ name, traceId, failedAttempts, finalError: Boolean(error) });
   });
 
   it('tells the client when the quota frees up, from RetryInfo', async () => {
@@ -164,7 +160,7 @@ const streamCases: StreamCase[] = [
 ];
 
 describe('model faults while streaming (stream: true, through the LLM client)', () => {
-  it.each(streamCases)('$name', async ({ name, script, errorType, httpStatus, failedAttempts }) => {
+  it.each(streamCases)('$name', async ({ script, errorType, httpStatus, failedAttempts }) => {
     const { result, ...signals } = await streamThroughClient(script);
     if (errorType) {
       // A failed stream must never look like a finished answer.
@@ -174,17 +170,31 @@ describe('model faults while streaming (stream: true, through the LLM client)', 
     }
     expect(signals.failedAttemptsCounted).toBe(failedAttempts);
     expect(signals.retryLogLines + signals.failureLogLines).toBe(failedAttempts);
-    expectedTraces.push({ name: `stream: ${name}`, traceId: result.traceId, failedAttempts, finalError: Boolean(errorType) });
   });
 });
 
+const queryCase = (name: string) => queryCases.find((candidate) => candidate.name === name) as QueryCase;
+const streamCase = (name: string) => streamCases.find((candidate) => candidate.name === name) as StreamCase;
+
 describe('what the span sinks received for those calls', () => {
   it('shows every retried attempt as a span event and every final failure as a span error and an ERROR generation', async () => {
+    // Its own calls, so that it asserts the same whether it runs alone or after the cases above: a success
+    // after retries, a failure after retries, a failure that is not retried, and a failed stream.
+    const expectedTraces: Array<{ name: string; traceId: string; failedAttempts: number; finalError: boolean }> = [];
+    for (const { name, script, error, failedAttempts } of ['500 then 503 then success', '503 on every attempt', 'malformed JSON body'].map(queryCase)) {
+      const response = (await query(script)).result.json() as { trace_id?: string; metadata?: { trace_id: string } };
+      expectedTraces.push({ name, traceId: (response.trace_id ?? response.metadata?.trace_id) as string, failedAttempts, finalError: Boolean(error) });
+    }
+    const stream = streamCase('error chunk mid-stream');
+    const streamed = await streamThroughClient(stream.script);
+    expectedTraces.push({ name: `stream: ${stream.name}`, traceId: streamed.result.traceId, failedAttempts: stream.failedAttempts, finalError: true });
+
     const generationOf = (traceId: string) =>
       sinks.otlp.spans().find((span) => span.traceId === traceId && span.name.startsWith('generate_content'));
     await sinks.otlp.waitForSpans(() => expectedTraces.every(({ traceId }) => generationOf(traceId)), 5000);
     await sinks.langfuse.waitFor(({ observations }) => expectedTraces.every(({ traceId }) => observations.some((o) => o.traceId === traceId && o.type === 'generation')), 5000);
 
+    expect(expectedTraces.map(({ finalError }) => finalError)).toEqual([false, true, true, true]);
     for (const { name, traceId, failedAttempts, finalError } of expectedTraces) {
       const span = generationOf(traceId);
       const retriedAttempts = finalError ? failedAttempts - 1 : failedAttempts;
