@@ -4,7 +4,7 @@
 export default {
   testRunner: 'vitest',
   // Each mutant runs only the test files that import the mutated file (the vitest runner's related mode).
-  vitest: { configFile: 'vitest.config.ts', related: true },
+  vitest: { configFile: 'vitest.mutation.config.ts', related: true },
   mutate: ['src/llm/**/*.ts', 'src/telemetry/**/*.ts', 'src/telemetry/**/*.mjs'],
   // No TypeScript checker: @stryker-mutator/typescript-checker needs the classic compiler API, which
   // TypeScript 7 no longer has, and npm cannot give a peer dependency its own TypeScript 5.9.
