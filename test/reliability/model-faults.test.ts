@@ -40,13 +40,10 @@ afterAll(async () => {
 async function measured<T>(work: () => Promise<T>) {
   const errorsBefore = metricValueBefore(await service.metricsText(), 'llm_requests_total', { status: 'error' });
   const logsBefore = service.logs.length;
-  const started = performance.now();
   const result = await work();
-  const elapsedMs = performance.now() - started;
   const newLogs = service.logs.slice(logsBefore);
   return {
     result,
-    elapsedMs,
     failedAttemptsCounted: metricValue(await service.metricsText(), 'llm_requests_total', { status: 'error' }) - errorsBefore,
     retryLogLines: linesWithMessage(newLogs, 'llm attempt failed, retrying').length,
     failureLogLines: linesWithMessage(newLogs, 'llm call failed').length,
@@ -86,7 +83,7 @@ const queryCases: QueryCase[] = [
 
 describe('model faults through POST /api/query', () => {
   it.each(queryCases)('$name → $status', async ({ script, status, error, failedAttempts }) => {
-    const { result: response, elapsedMs, ...signals } = await query(script);
+    const { result: response, ...signals } = await query(script);
     expect(response.statusCode, response.body).toBe(status);
     const body = response.json() as { error?: string; message?: string; trace_id?: string; metadata?: { trace_id: string } };
     const traceId = (body.trace_id ?? body.metadata?.trace_id) as string;
@@ -100,23 +97,12 @@ describe('model faults through POST /api/query', () => {
       retryLogLines: error ? failedAttempts - 1 : failedAttempts,
       failureLogLines: error ? 1 : 0,
     });
-    // Bounded: even three timeouts plus capped waits stay far below a client's patience.
-    expect(elapsedMs).toBeLessThan(5000);
   });
 
   it('tells the client when the quota frees up, from RetryInfo', async () => {
     const { result: response } = await query(retried({ kind: 'error', status: 429, retryDelay: '42.5s' }));
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('43');
-  });
-
-  it('waits at least the RetryInfo delay before retrying a 429, and no longer than the cap', async () => {
-    const honoured = await query([{ kind: 'error', status: 429, retryDelay: '0.25s' }, { kind: 'ok' }]);
-    expect(honoured.result.statusCode).toBe(200);
-    expect(honoured.elapsedMs).toBeGreaterThanOrEqual(250);
-    const capped = await query([{ kind: 'error', status: 429, retryDelay: '120s' }, { kind: 'ok' }]);
-    expect(capped.result.statusCode).toBe(200);
-    expect(capped.elapsedMs).toBeLessThan(5000);
   });
 });
 
