@@ -1,14 +1,26 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
-// The tests Stryker runs against mutants of src/llm and src/telemetry. The ops, bench and eval suites
-// check deployment files, figures and datasets, not these modules' behaviour, and would only slow every
-// mutant down; the fakes' own tests and the script tests do not import src at all.
+// The tests Stryker runs against mutants of src/llm and src/telemetry. Left out: the ops, bench and eval
+// suites (deployment files, figures, datasets), the fakes', helpers' and scripts' own tests (they do not
+// import src), and the tests that run the service as a child process: Stryker switches a mutant on in
+// the vitest worker only, so a child process always runs the original code and cannot kill anything.
 export default mergeConfig(
   base,
   defineConfig({
     test: {
-      exclude: ['test/ops/**', 'test/bench/**', 'test/eval/**', 'test/fakes/**', 'test/scripts/**', 'test/helpers/**'],
+      exclude: [
+        'test/ops/**',
+        'test/bench/**',
+        'test/eval/**',
+        'test/fakes/**',
+        'test/helpers/**',
+        'test/scripts/**',
+        'test/main.test.ts',
+        'test/reliability/graceful-shutdown.test.ts',
+        'test/reliability/loki-outage.test.ts',
+        'test/security/redaction.test.ts',
+      ],
     },
   }),
 );
