@@ -7,7 +7,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import pino from 'pino';
 import { loadConfig } from '../src/config/index.js';
 import { loadEvalDataset } from '../src/eval/dataset.js';
-import { createLangSmithObserver } from '../src/telemetry/langsmith.js';
+import { createLangSmithObserver } from '../src/telemetry/sinks/langsmith/index.js';
 import { startTelemetry } from '../src/telemetry/index.js';
 import { startFakes } from './fakes.js';
 import { LOAD_CORE, SERVER_CORE, pinSelf, pinningAvailable } from './pin.js';

@@ -15,7 +15,7 @@ try {
 }
 const telemetry = startTelemetry(config);
 const { buildApp } = await import('./server.js');
-const { startMetricsServer } = await import('./routes/metrics-server.js');
+const { startMetricsServer } = await import('./metrics-server.js');
 
 const app = await buildApp({ config, telemetry });
 const metricsServer = config.security.metricsPort

@@ -20,16 +20,16 @@ import { createLlmClient } from './llm/client.js';
 import { createGeminiProvider } from './llm/providers/gemini.js';
 import { createOfflineProvider } from './llm/providers/offline.js';
 import type { LlmProvider } from './llm/types.js';
-import { registerErrorHandling } from './routes/errors.js';
-import { createFeedbackTokens } from './routes/feedback-token.js';
+import { registerErrorHandling } from './plugins/app/errors.js';
+import { createFeedbackTokens } from './security/feedback-token.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { queryRoutes } from './routes/query.js';
-import { registerHttpMetrics } from './routes/http-metrics.js';
-import { registerAuth } from './routes/auth.js';
-import { registerConnectionDraining } from './routes/drain.js';
-import { registerStrictJsonParser } from './routes/json-body.js';
+import { registerHttpMetrics } from './plugins/app/http-metrics.js';
+import { registerAuth } from './plugins/app/auth.js';
+import { registerConnectionDraining } from './plugins/app/drain.js';
+import { registerStrictJsonParser } from './plugins/app/json-body.js';
 import type { Telemetry } from './telemetry/index.js';
 
 export interface AppDependencies {

@@ -3,7 +3,7 @@ import { context } from '@opentelemetry/api';
 import CircuitBreaker from 'opossum';
 import pRetry from 'p-retry';
 import type { Config } from '../config/index.js';
-import type { LlmCallTelemetry } from '../telemetry/llm-call.js';
+import type { LlmCallTelemetry } from '../telemetry/fanout.js';
 import { LlmError } from './errors.js';
 import { priceCall, type PricedCall } from './pricing.js';
 import type { LlmCallRecord, LlmProvider, LlmRequest, ProviderResponse } from './types.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Metrics } from '../telemetry/metrics.js';
-import { bearerToken, equalsInConstantTime } from './credentials.js';
+import type { Metrics } from '../telemetry/sinks/prometheus.js';
+import { bearerToken, equalsInConstantTime } from '../security/credentials.js';
 
 const openMetricsAccept = /application\/openmetrics-text/;
 

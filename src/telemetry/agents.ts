@@ -1,7 +1,7 @@
 import { LangfuseAgent, LangfuseRetriever, getLangfuseTracer } from '@langfuse/tracing';
 import { SpanStatusCode, context, trace, type Attributes } from '@opentelemetry/api';
-import type { Metrics } from './metrics.js';
-import type { AgentRecord, TelemetryObserver } from './observers.js';
+import type { Metrics } from './sinks/prometheus.js';
+import type { AgentRecord, TelemetryObserver } from './types.js';
 
 export interface AgentRun {
   /** Attributes for this agent's span (and LangFuse observation); none may hold raw content. */

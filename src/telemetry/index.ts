@@ -1,16 +1,16 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { createAgentTelemetry } from './agents.js';
-import { createFailureReporter } from './failure-reporter.js';
-import { createScoreSink } from './langfuse-scores.js';
-import { createLangSmithObserver } from './langsmith.js';
-import { createLlmCallTelemetry } from './llm-call.js';
-import { closeLogger, createLogger } from './logger.js';
-import { createMetrics } from './metrics.js';
-import { createRedactor } from './redact.js';
-import type { TelemetryObserver } from './observers.js';
-import { startTracing } from './otel.js';
-import { createSessionTracker } from './sessions.js';
+import { createFailureReporter } from './support/failure-reporter.js';
+import { createScoreSink } from './sinks/langfuse-scores.js';
+import { createLangSmithObserver } from './sinks/langsmith/index.js';
+import { createLlmCallTelemetry } from './fanout.js';
+import { closeLogger, createLogger } from './sinks/logs.js';
+import { createMetrics } from './sinks/prometheus.js';
+import { createRedactor } from './support/redact.js';
+import type { TelemetryObserver } from './types.js';
+import { startTracing } from './sinks/tracing.js';
+import { createSessionTracker } from './support/sessions.js';
 
 export interface QueryOutcome {
   status: 'success' | 'error';

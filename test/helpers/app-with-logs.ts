@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import type { LlmProvider } from '../../src/llm/types.js';
 import { buildApp } from '../../src/server.js';
 import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
-import { loggerOptions } from '../../src/telemetry/logger.js';
+import { loggerOptions } from '../../src/telemetry/sinks/logs.js';
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
 

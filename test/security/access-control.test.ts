@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMetricsServer } from '../../src/routes/metrics-server.js';
+import { startMetricsServer } from '../../src/metrics-server.js';
 import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
 import { freePort } from '../ops/processes.js';
 

@@ -1,7 +1,7 @@
 import { Client } from 'langsmith';
 import { describe, expect, it, vi } from 'vitest';
-import type { FailureReporter } from '../../src/telemetry/failure-reporter.js';
-import { createLangSmithObserver, type LangSmithObserverOptions } from '../../src/telemetry/langsmith.js';
+import type { FailureReporter } from '../../src/telemetry/support/failure-reporter.js';
+import { createLangSmithObserver, type LangSmithObserverOptions } from '../../src/telemetry/sinks/langsmith/index.js';
 import { traceFixture, type TraceFixture, useLangSmithFake } from './langsmith-fixtures.js';
 
 const apiKey = 'ls-observer-key';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, redactionMark } from '../../src/telemetry/redact.js';
+import { createRedactor, redactionMark } from '../../src/telemetry/support/redact.js';
 
 const redact = createRedactor([/sk-[A-Za-z0-9]{8,}/g, /\b\d{3}-\d{2}-\d{4}\b/g]);
 

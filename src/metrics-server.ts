@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
-import type { Config } from '../config/index.js';
-import type { Metrics } from '../telemetry/metrics.js';
-import { metricsRoute } from './metrics.js';
+import type { Config } from './config/index.js';
+import type { Metrics } from './telemetry/sinks/prometheus.js';
+import { metricsRoute } from './routes/metrics.js';
 
 /** /metrics on its own port (METRICS_PORT), so it can stay off the public listener entirely. */
 export async function startMetricsServer(config: Config, metrics: Metrics) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { Metrics } from '../telemetry/metrics.js';
-import { requestTraceId } from './request-trace.js';
+import type { Metrics } from '../../telemetry/sinks/prometheus.js';
+import { requestTraceId } from '../../routes/request-trace.js';
 
 /** One histogram sample per request, labelled by route template (never the raw URL, which is unbounded). */
 export function registerHttpMetrics(app: FastifyInstance, metrics: Metrics) {

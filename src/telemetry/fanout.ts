@@ -3,8 +3,8 @@ import { SpanKind, SpanStatusCode, context, trace, type Context } from '@opentel
 import type { Logger } from 'pino';
 import type { LlmError } from '../llm/errors.js';
 import type { LlmCallRecord, LlmRequest } from '../llm/types.js';
-import type { Metrics } from './metrics.js';
-import type { TelemetryObserver } from './observers.js';
+import type { Metrics } from './sinks/prometheus.js';
+import type { TelemetryObserver } from './types.js';
 
 export interface LlmCallSpan {
   traceId: string;

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { LlmError } from '../llm/errors.js';
-import { requestTraceId } from './request-trace.js';
+import { LlmError } from '../../llm/errors.js';
+import { requestTraceId } from '../../routes/request-trace.js';
 
 const fastifyCodes: Record<string, { status: number; error: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, error: 'payload_too_large' },

@@ -2,9 +2,9 @@ import { LangfuseSpanProcessor } from '@langfuse/otel';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { Config } from '../config/index.js';
-import type { FailureReporter } from './failure-reporter.js';
-import { createRedactor } from './redact.js';
+import type { Config } from '../../config/index.js';
+import type { FailureReporter } from '../support/failure-reporter.js';
+import { createRedactor } from '../support/redact.js';
 import { ContentStrippingExporter, CountingBatchSpanProcessor, CountingExporter, RedactingExporter } from './span-export.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../sinks/prometheus.js';
 
 export type SinkName = 'otlp' | 'langfuse' | 'langsmith' | 'loki';
 

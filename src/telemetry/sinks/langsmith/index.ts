@@ -1,13 +1,13 @@
 import type { Client } from 'langsmith';
-import type { Config } from '../config/index.js';
-import { createBatchSender } from './batch-sender.js';
-import type { FailureReporter } from './failure-reporter.js';
-import { createTraceBuffer } from './langsmith-buffer.js';
-import { createLangSmithFeedback } from './langsmith-feedback.js';
-import { buildRuns, rootRunId, type TraceRecords } from './langsmith-runs.js';
-import { createRunBatchTransport } from './langsmith-transport.js';
-import type { TelemetryObserver } from './observers.js';
-import { createRedactor } from './redact.js';
+import type { Config } from '../../../config/index.js';
+import { createBatchSender } from '../../support/batch-sender.js';
+import type { FailureReporter } from '../../support/failure-reporter.js';
+import { createTraceBuffer } from './buffer.js';
+import { createLangSmithFeedback } from './feedback.js';
+import { buildRuns, rootRunId, type TraceRecords } from './runs.js';
+import { createRunBatchTransport } from './transport.js';
+import type { TelemetryObserver } from '../../types.js';
+import { createRedactor } from '../../support/redact.js';
 
 export type LangSmithSettings = NonNullable<Config['telemetry']['langsmith']>;
 

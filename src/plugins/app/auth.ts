@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { bearerToken, equalsInConstantTime } from './credentials.js';
+import { bearerToken, equalsInConstantTime } from '../../security/credentials.js';
 
 // Compared against every key so the time taken does not reveal which one nearly matched.
 const matchesAny = (given: string, keys: string[]) => keys.reduce((found, key) => equalsInConstantTime(given, key) || found, false);

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
-import type { Config } from '../config/index.js';
-import type { FailureReporter } from './failure-reporter.js';
-import { createRedactor } from './redact.js';
+import type { Config } from '../../config/index.js';
+import type { FailureReporter } from '../support/failure-reporter.js';
+import { createRedactor } from '../support/redact.js';
 
 export const redactedLogPaths = [
   'req.headers.authorization',
