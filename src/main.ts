@@ -19,7 +19,7 @@ const { startMetricsServer } = await import('./metrics-server.js');
 
 const app = await buildApp({ config, telemetry });
 const metricsServer = config.security.metricsPort
-  ? await startMetricsServer(config, telemetry.metrics)
+  ? await startMetricsServer(config, telemetry)
   : undefined;
 const address = await app.listen({ port: config.port, host: config.host });
 const sinks = (['otlp', 'langfuse', 'langsmith', 'loki'] as const).filter((sink) => config.telemetry[sink]);

@@ -1,175 +1,154 @@
-import { LangfuseGeneration, getLangfuseTracer } from '@langfuse/tracing';
-import { SpanKind, SpanStatusCode, context, trace, type Context } from '@opentelemetry/api';
-import type { Logger } from 'pino';
-import type { LlmError } from '../llm/errors.js';
-import type { LlmCallRecord, LlmRequest } from '../llm/types.js';
-import type { Metrics } from './sinks/prometheus.js';
-import type { TelemetryObserver } from './types.js';
+import { randomBytes } from 'node:crypto';
+import { context, trace, type Context, type Span } from '@opentelemetry/api';
+import type { LlmCallHandle, LlmTelemetryPort } from '../llm/telemetry-port.js';
+import type { LlmCallRecord } from '../llm/types.js';
+import type { LangfuseSink } from './sinks/langfuse.js';
+import type { LogSink } from './sinks/logs.js';
+import type { PrometheusSink } from './sinks/prometheus.js';
+import type { SpanSink } from './sinks/spans.js';
+import type { AgentOptions, AgentRecord, AgentRun, HttpExchange, QueryOutcome, RecordSink, RunAgent, SinkName, UserFeedback } from './types.js';
 
-export interface LlmCallSpan {
-  traceId: string;
-  spanId: string;
-  /** Context in which the provider runs, so its log lines carry this span's ids. */
-  context: Context;
-  /** A failed attempt that will be retried: counted and logged now, listed as a span event. */
-  attemptFailed(error: LlmError, attempt: number): void;
-  finish(record: LlmCallRecord): void;
+export interface Sinks {
+  spans: SpanSink;
+  langfuse: LangfuseSink;
+  prometheus: PrometheusSink;
+  logs: LogSink;
+  langsmith?: RecordSink;
 }
 
-interface Options {
-  metrics: Metrics;
-  logger: Logger;
-  captureContent: boolean;
-  observers: TelemetryObserver[];
+/** Runs one sink's write; if it throws, the failure is counted against that sink and the caller goes on. */
+export type Guard = <T>(sink: SinkName, write: () => T) => T | undefined;
+
+export function createGuard(onError: (sink: SinkName, error: unknown) => void): Guard {
+  return (sink, write) => {
+    try {
+      return write();
+    } catch (error) {
+      onError(sink, error);
+      return undefined;
+    }
+  };
 }
 
-/** The model label: the priced model id when known, else the configured one; never free text from a response. */
-export const modelLabel = (record: LlmCallRecord) => record.cost.pricedModel ?? record.request.model;
+// When no span could be started, the call and its records still need ids: the parent's trace, a fresh span id.
+const fallbackIds = (parent: Context) => ({
+  traceId: trace.getSpanContext(parent)?.traceId ?? randomBytes(16).toString('hex'),
+  spanId: randomBytes(8).toString('hex'),
+});
+
+function idsOf(span: Span | undefined, parent: Context) {
+  return span ? span.spanContext() : fallbackIds(parent);
+}
 
 /**
- * Turns one call description into every signal: the generation span (which is both the Jaeger span and
- * the LangFuse generation), the Prometheus series, one log line and the observers (LangSmith).
+ * The one place a description becomes signals: each sink is handed each call, agent, query, feedback and
+ * HTTP exchange once, every write inside the guard, so that a throwing sink loses its own signal only.
+ * Sinks are looked up at call time (tests replace a sink's method to make it throw).
  */
-export function createLlmCallTelemetry({ metrics, logger, captureContent, observers }: Options) {
-  return {
-    start(request: LlmRequest, system: string, serverAddress?: { host: string; port: number }): LlmCallSpan {
-      const parent = context.active();
-      const parentSpanId = trace.getSpan(parent)?.spanContext().spanId;
-      const otelSpan = getLangfuseTracer().startSpan(
-        `generate_content ${request.model}`,
-        {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            'gen_ai.operation.name': 'generate_content',
-            'gen_ai.provider.name': system,
-            'gen_ai.request.model': request.model,
-            'gen_ai.request.temperature': request.temperature,
-            'gen_ai.request.max_tokens': request.maxOutputTokens,
-            'gen_ai.request.stream': Boolean(request.stream),
-            ...(serverAddress ? { 'server.address': serverAddress.host, 'server.port': serverAddress.port } : {}),
-          },
-        },
-        parent,
-      );
-      const generation = new LangfuseGeneration({ otelSpan, attributes: {} });
-      const { traceId, spanId } = otelSpan.spanContext();
-      return {
-        traceId,
-        spanId,
-        context: trace.setSpan(parent, otelSpan),
-        attemptFailed(error, attempt) {
-          otelSpan.addEvent('llm.attempt_failed', { attempt, 'error.type': error.type, 'error.message': error.message });
-          metrics.llmRequests.inc({ model: request.model, status: 'error' });
-          metrics.llmErrors.inc({ model: request.model, error_type: error.type });
-          metrics.llmRetries.inc({ model: request.model, error_type: error.type });
-          logger.warn({ event: 'llm_attempt_failed', model: request.model, attempt, error_type: error.type, error: error.message }, 'llm attempt failed, retrying');
-        },
-        finish(record) {
-          try {
-            recordOnSpan(generation, record, captureContent);
-          } finally {
-            otelSpan.end();
-          }
-          recordMetrics(metrics, record);
-          logCall(logger, record, captureContent);
-          for (const observer of observers) observer.onLlmCall?.(record, parentSpanId);
-        },
-      };
-    },
-  };
-}
-
-function recordOnSpan(generation: LangfuseGeneration, record: LlmCallRecord, captureContent: boolean) {
-  // With no sink the span does not record: skip serialising prompt and answer for nobody.
-  if (!generation.otelSpan.isRecording()) return;
-  const { request, response, usage, cost } = record;
-  const span = generation.otelSpan;
-  span.setAttributes({
-    'gen_ai.usage.input_tokens': usage.input + usage.cached,
-    'gen_ai.usage.cache_read.input_tokens': usage.cached,
-    'gen_ai.usage.output_tokens': usage.output + usage.reasoning,
-    'gen_ai.usage.reasoning.output_tokens': usage.reasoning,
-    'llm.retry.attempts': record.attempts,
-    'llm.prompt.name': request.promptRef.name,
-    'llm.prompt.version': request.promptRef.version,
-    ...(cost.costUsd !== null ? { 'gen_ai.usage.cost': cost.costUsd } : { 'llm.cost.unknown': true }),
-    ...(response?.responseModel ? { 'gen_ai.response.model': response.responseModel } : {}),
-    ...(response?.responseId ? { 'gen_ai.response.id': response.responseId } : {}),
-    ...(response ? { 'gen_ai.response.finish_reasons': [response.finishReason.toLowerCase()] } : {}),
-    ...(captureContent
-      ? {
-          'gen_ai.system_instructions': JSON.stringify([{ type: 'text', content: request.system }]),
-          'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: request.prompt }] }]),
-          ...(response
-            ? { 'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: response.text }] }]) }
-            : {}),
+export function createFanout(sinks: Sinks, guard: Guard) {
+  function startLlmCall(...[request, system, serverAddress]: Parameters<LlmTelemetryPort['startLlmCall']>): LlmCallHandle {
+    const parent = context.active();
+    const parentSpanId = trace.getSpanContext(parent)?.spanId;
+    const span = guard('tracing', () => sinks.spans.startGeneration(request, system, serverAddress, parent));
+    const generation = span && guard('langfuse', () => sinks.langfuse.observeGeneration(span));
+    const { traceId, spanId } = idsOf(span, parent);
+    const callContext = span ? trace.setSpan(parent, span) : parent;
+    let finished = false;
+    return {
+      traceId,
+      spanId,
+      runInContext: (work) => context.with(callContext, work),
+      attemptFailed(error, attempt) {
+        if (span) guard('tracing', () => sinks.spans.attemptFailed(span, error, attempt));
+        guard('prometheus', () => sinks.prometheus.llmAttemptFailed(request.model, error.type));
+        context.with(callContext, () => guard('logs', () => sinks.logs.llmAttemptFailed(request.model, attempt, error)));
+      },
+      finish(record: LlmCallRecord) {
+        if (finished) return;
+        finished = true;
+        if (span) {
+          guard('langfuse', () => sinks.langfuse.describeGeneration(generation, record));
+          guard('tracing', () => sinks.spans.describeGeneration(span, record));
+          guard('tracing', () => sinks.spans.end(span));
         }
-      : {}),
-  });
-  generation.update({
-    model: cost.pricedModel ?? response?.responseModel ?? request.model,
-    modelParameters: { temperature: request.temperature, maxOutputTokens: request.maxOutputTokens },
-    input: [
-      { role: 'system', content: request.system },
-      { role: 'user', content: request.prompt },
-    ],
-    output: response ? { role: 'assistant', content: response.text } : undefined,
-    usageDetails: {
-      input: usage.input,
-      input_cached_tokens: usage.cached,
-      output: usage.output,
-      output_reasoning_tokens: usage.reasoning,
-      total: usage.total,
-    },
-    costDetails: cost.details ?? undefined,
-    prompt: { name: request.promptRef.name, version: request.promptRef.version, isFallback: false },
-    level: record.status === 'error' ? 'ERROR' : 'DEFAULT',
-    statusMessage: record.error ? `${record.error.type}: ${record.error.message}` : undefined,
-    metadata: { attempts: record.attempts, provider: record.provider },
-  });
-  if (record.error) {
-    span.setAttribute('error.type', record.error.type);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: record.error.message });
+        guard('prometheus', () => sinks.prometheus.llmCall(record));
+        context.with(callContext, () => guard('logs', () => sinks.logs.llmCall(record)));
+        if (sinks.langsmith) guard('langsmith', () => sinks.langsmith?.onLlmCall(record, parentSpanId));
+      },
+    };
   }
-}
 
-function recordMetrics(metrics: Metrics, record: LlmCallRecord) {
-  const model = modelLabel(record);
-  metrics.llmRequests.inc({ model, status: record.status });
-  if (record.error) metrics.llmErrors.inc({ model, error_type: record.error.type });
-  const { usage } = record;
-  metrics.llmTokens.inc({ model, type: 'input' }, usage.input);
-  metrics.llmTokens.inc({ model, type: 'cached' }, usage.cached);
-  metrics.llmTokens.inc({ model, type: 'output' }, usage.output);
-  metrics.llmTokens.inc({ model, type: 'reasoning' }, usage.reasoning);
-  if (record.cost.costUsd === null) metrics.llmUnpricedCalls.inc({ model });
-  else metrics.llmCost.inc({ model, prompt_version: String(record.request.promptRef.version) }, record.cost.costUsd);
-  metrics.llmLatency.observe({
-    labels: { model },
-    value: record.latencyMs / 1000,
-    exemplarLabels: { trace_id: record.traceId },
-  });
-}
-
-function logCall(logger: Logger, record: LlmCallRecord, captureContent: boolean) {
-  const fields = {
-    event: 'llm_call',
-    model: modelLabel(record),
-    response_model: record.response?.responseModel,
-    status: record.status,
-    tokens: record.usage,
-    cost_usd: record.cost.costUsd,
-    latency_ms: Math.round(record.latencyMs),
-    attempts: record.attempts,
-    prompt: record.request.promptRef,
-    ...(record.error ? { error_type: record.error.type, error: record.error.message } : {}),
-    ...(captureContent ? { prompt_text: record.request.prompt, answer: record.response?.text } : {}),
+  const runAgent: RunAgent = async (options, work) => {
+    const parent = context.active();
+    const span = guard('tracing', () => sinks.spans.startAgent(options.name, parent));
+    const observation = span && guard('langfuse', () => sinks.langfuse.observeAgent(span, options));
+    const { traceId, spanId } = idsOf(span, parent);
+    const record = agentRecord(options, traceId, spanId, trace.getSpanContext(parent)?.spanId);
+    const run: AgentRun = {
+      traceId,
+      annotate(attributes) {
+        Object.assign(record.metadata as Record<string, unknown>, attributes);
+        if (span) guard('tracing', () => sinks.spans.annotate(span, attributes));
+        guard('langfuse', () => sinks.langfuse.annotateTrace(observation, options, attributes));
+      },
+      setOutputs(outputs) {
+        record.outputs = outputs;
+        guard('langfuse', () => sinks.langfuse.agentOutputs(observation, options, outputs));
+      },
+    };
+    const started = performance.now();
+    let status: 'success' | 'error' = 'success';
+    try {
+      return await context.with(span ? trace.setSpan(parent, span) : parent, () => work(run));
+    } catch (error) {
+      status = 'error';
+      record.error = error instanceof Error ? error.message : String(error);
+      const message = record.error;
+      if (span) guard('tracing', () => sinks.spans.failed(span, message));
+      guard('langfuse', () => sinks.langfuse.agentFailed(observation, message));
+      throw error;
+    } finally {
+      if (span) guard('tracing', () => sinks.spans.end(span));
+      record.endedAt = Date.now();
+      const seconds = (performance.now() - started) / 1000;
+      guard('prometheus', () => sinks.prometheus.agentEnded(options.name, status, seconds, traceId));
+      if (sinks.langsmith) guard('langsmith', () => sinks.langsmith?.onAgentEnd(record));
+    }
   };
-  if (record.status === 'error') logger.error(fields, 'llm call failed');
-  else logger.info(fields, 'llm call');
-  if (record.cost.costUsd === null) {
-    logger.warn({ model: record.request.model, response_model: record.response?.responseModel }, 'llm cost unknown: model not in price table');
-  }
+
+  return {
+    startLlmCall,
+    runAgent,
+    recordBreaker(...args: Parameters<LlmTelemetryPort['recordBreaker']>) {
+      guard('prometheus', () => sinks.prometheus.breaker(...args));
+    },
+    recordQuery(outcome: QueryOutcome) {
+      guard('prometheus', () => sinks.prometheus.query(outcome));
+    },
+    recordFeedback(feedback: UserFeedback) {
+      guard('prometheus', () => sinks.prometheus.feedback(feedback.helpful));
+      if (sinks.langsmith) guard('langsmith', () => sinks.langsmith?.onFeedback(feedback));
+      guard('langfuse', () => sinks.langfuse.feedback(feedback));
+      guard('logs', () => sinks.logs.feedback(feedback.traceId, feedback.helpful));
+    },
+    recordHttp(exchange: HttpExchange) {
+      guard('prometheus', () => sinks.prometheus.http(exchange));
+    },
+  };
 }
 
-export type LlmCallTelemetry = ReturnType<typeof createLlmCallTelemetry>;
+function agentRecord(options: AgentOptions, traceId: string, spanId: string, parentSpanId: string | undefined): AgentRecord {
+  return {
+    name: options.name,
+    kind: options.kind ?? 'chain',
+    traceId,
+    spanId,
+    parentSpanId,
+    startedAt: Date.now(),
+    endedAt: 0,
+    inputs: options.inputs,
+    metadata: { ...options.metadata },
+    tags: options.trace?.tags,
+    trace: options.trace && { name: options.trace.name, userId: options.trace.userId, sessionId: options.trace.sessionId },
+  };
+}

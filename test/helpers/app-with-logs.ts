@@ -7,7 +7,7 @@ import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import type { LlmProvider } from '../../src/llm/types.js';
 import { buildApp } from '../../src/server.js';
-import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import { startTelemetry, type StartedTelemetry } from '../../src/telemetry/index.js';
 import { loggerOptions } from '../../src/telemetry/sinks/logs.js';
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
@@ -15,7 +15,7 @@ export type LogLine = Record<string, unknown> & { msg?: string; level?: number }
 export interface AppWithLogs {
   app: FastifyInstance;
   config: Config;
-  telemetry: Telemetry;
+  telemetry: StartedTelemetry;
   logs: LogLine[];
   metricsText(): Promise<string>;
   close(): Promise<void>;

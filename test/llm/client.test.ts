@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createLlmClient } from '../../src/llm/client.js';
 import { createGeminiProvider } from '../../src/llm/providers/gemini.js';
-import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import { startTelemetry, type StartedTelemetry } from '../../src/telemetry/index.js';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { llmRequest as request } from '../helpers/llm-request.js';
 
 let gemini: GeminiFake;
-let telemetry: Telemetry;
+let telemetry: StartedTelemetry;
 const logLines: Array<Record<string, unknown>> = [];
 
 
@@ -32,7 +32,7 @@ const client = () =>
   createLlmClient({
     provider: createGeminiProvider({ apiKey: 'test-key', baseUrl: gemini.url }),
     providerName: 'gemini',
-    telemetry: telemetry.llmCalls,
+    telemetry,
     settings: loadConfig({ LLM_MAX_RETRIES: '0' }).llm,
   });
 

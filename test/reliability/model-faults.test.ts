@@ -130,7 +130,7 @@ function streamThroughClient(script: GeminiScript[]) {
   const client = createLlmClient({
     provider: createGeminiProvider({ apiKey: fakeCredentials.gemini, baseUrl: sinks.gemini.url }),
     providerName: 'gemini',
-    telemetry: service.telemetry.llmCalls,
+    telemetry: service.telemetry,
     settings: service.config.llm,
   });
   sinks.gemini.enqueue(...script);

@@ -68,7 +68,7 @@ describe('/metrics access', () => {
     const port = await freePort();
     service = await startAppWithLogs({ METRICS_PORT: String(port), HOST: '127.0.0.1' });
     expect((await service.app.inject({ url: '/metrics' })).statusCode).toBe(404);
-    const metricsServer = await startMetricsServer(service.config, service.telemetry.metrics);
+    const metricsServer = await startMetricsServer(service.config, service.telemetry);
     try {
       const response = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(response.status).toBe(200);

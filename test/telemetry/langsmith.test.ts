@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { buildApp } from '../../src/server.js';
-import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import { startTelemetry, type StartedTelemetry } from '../../src/telemetry/index.js';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { startLangSmithFake, type LangSmithFake, type LangSmithRun } from '../fakes/langsmith.js';
 import { metricValue } from '../helpers/metrics-text.js';
@@ -16,7 +16,7 @@ const query = 'What are the latest advances in RAG systems?';
 
 let gemini: GeminiFake;
 let langsmith: LangSmithFake;
-let telemetry: Telemetry;
+let telemetry: StartedTelemetry;
 let app: FastifyInstance;
 
 beforeAll(async () => {

@@ -1,14 +1,14 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { tracing } from '@opentelemetry/sdk-node';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { FailureReporter, SinkName } from '../support/failure-reporter.js';
+import type { ExportSinkName, FailureReporter } from '../support/failure-reporter.js';
 import type { Redact } from '../support/redact.js';
 
 /** Counts failed exports (and the spans they lose) for one sink; the wrapped exporter does the work. */
 export class CountingExporter implements SpanExporter {
   constructor(
     private readonly inner: SpanExporter,
-    private readonly sink: SinkName,
+    private readonly sink: ExportSinkName,
     private readonly reporter: FailureReporter,
   ) {}
 

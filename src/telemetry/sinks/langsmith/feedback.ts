@@ -1,11 +1,9 @@
 import { Client } from 'langsmith';
 import type { Config } from '../../../config/index.js';
 import type { FailureReporter } from '../../support/failure-reporter.js';
-import type { TelemetryObserver } from '../../types.js';
+import type { UserFeedback } from '../../types.js';
 import { createPendingWork } from '../../support/pending-work.js';
 import type { Redact } from '../../support/redact.js';
-
-export type UserFeedback = Parameters<NonNullable<TelemetryObserver['onFeedback']>>[0];
 
 export interface FeedbackOptions {
   settings: NonNullable<Config['telemetry']['langsmith']>;

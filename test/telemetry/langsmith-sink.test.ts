@@ -1,19 +1,19 @@
 import { Client } from 'langsmith';
 import { describe, expect, it, vi } from 'vitest';
 import type { FailureReporter } from '../../src/telemetry/support/failure-reporter.js';
-import { createLangSmithObserver, type LangSmithObserverOptions } from '../../src/telemetry/sinks/langsmith/index.js';
+import { createLangSmithSink, type LangSmithSinkOptions } from '../../src/telemetry/sinks/langsmith/index.js';
 import { traceFixture, type TraceFixture, useLangSmithFake } from './langsmith-fixtures.js';
 
 const apiKey = 'ls-observer-key';
 const fake = useLangSmithFake(apiKey);
 
 
-function observe(overrides: Partial<LangSmithObserverOptions> = {}) {
+function observe(overrides: Partial<LangSmithSinkOptions> = {}) {
   const reporter = { exportFailed: vi.fn(), dropped: vi.fn() };
   const settings = { apiKey, endpoint: fake().url, project: 'observer-test' };
   // No retries (runs or feedback), so that a failing endpoint is counted at once.
   const client = new Client({ apiUrl: fake().url, apiKey, autoBatchTracing: false, callerOptions: { maxRetries: 0 }, timeout_ms: 2000 });
-  const observer = createLangSmithObserver({
+  const observer = createLangSmithSink({
     settings,
     environment: 'test',
     reporter: reporter as unknown as FailureReporter,

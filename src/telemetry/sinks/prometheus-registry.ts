@@ -1,0 +1,193 @@
+import { sinkNames } from '../types.js';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type Metric,
+  type OpenMetricsContentType,
+} from 'prom-client';
+
+/**
+ * The metric registry. Names follow the reference chapter (llm_requests_total, llm_tokens_total,
+ * llm_cost_total, llm_latency_seconds, active_sessions, query_requests_total); everything else is
+ * added for the dashboards and alerts in prometheus/ and grafana/. Every label is bounded: models
+ * come from the config or the price table, never from user input.
+ */
+export function createMetrics(countActiveSessions: () => number = () => 0) {
+  // prom-client only records exemplars on an OpenMetrics registry; /metrics converts for plain-text scrapers.
+  const registry = new Registry<OpenMetricsContentType>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const registers = [registry];
+
+  const metrics = {
+    registry,
+    llmRequests: new Counter({
+      name: 'llm_requests_total',
+      help: 'LLM calls by model and outcome (status: success or error); retried attempts count once each',
+      labelNames: ['model', 'status'] as const,
+      registers,
+    }),
+    llmErrors: new Counter({
+      name: 'llm_errors_total',
+      help: 'Failed LLM attempts by model and error type (rate_limited, server_error, timeout, blocked, malformed, max_tokens, stream_error, circuit_open, network, client_error)',
+      labelNames: ['model', 'error_type'] as const,
+      registers,
+    }),
+    llmRetries: new Counter({
+      name: 'llm_retries_total',
+      help: 'LLM attempts that were retried, by model and error type',
+      labelNames: ['model', 'error_type'] as const,
+      registers,
+    }),
+    llmTokens: new Counter({
+      name: 'llm_tokens_total',
+      help: 'LLM tokens by model and type (input excludes cached; output excludes reasoning)',
+      labelNames: ['model', 'type'] as const,
+      registers,
+    }),
+    llmCost: new Counter({
+      name: 'llm_cost_total',
+      help: 'LLM cost in USD by model and prompt version, from the versioned price table',
+      labelNames: ['model', 'prompt_version'] as const,
+      registers,
+    }),
+    llmUnpricedCalls: new Counter({
+      name: 'llm_unpriced_calls_total',
+      help: 'LLM calls whose model is not in the price table (their cost is unknown, not zero)',
+      labelNames: ['model'] as const,
+      registers,
+    }),
+    llmLatency: new Histogram<'model' | 'trace_id'>({
+      name: 'llm_latency_seconds',
+      help: 'LLM call latency in seconds, retries included; exemplars carry the trace id',
+      labelNames: ['model'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      enableExemplars: true,
+      registers,
+    }),
+    llmCircuitState: new Gauge({
+      name: 'llm_circuit_breaker_state',
+      help: 'Circuit breaker state per model: 0 closed, 1 half-open, 2 open',
+      labelNames: ['model'] as const,
+      registers,
+    }),
+    queryRequests: new Counter({
+      name: 'query_requests_total',
+      help: 'Research queries by outcome (success or error)',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+    queryCost: new Histogram<'query_type' | 'trace_id'>({
+      name: 'query_cost_usd',
+      help: 'Cost of one research query in USD (priced calls only)',
+      labelNames: ['query_type'],
+      buckets: [0, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+      enableExemplars: true,
+      registers,
+    }),
+    activeSessions: new Gauge({
+      name: 'active_sessions',
+      help: 'Distinct sessions (session_id, else user_id) seen in the last 15 minutes',
+      registers,
+      collect() {
+        this.set(countActiveSessions());
+      },
+    }),
+    httpDuration: new Histogram<'route' | 'method' | 'status_code' | 'trace_id'>({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route template, method and status code',
+      labelNames: ['route', 'method', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      enableExemplars: true,
+      registers,
+    }),
+    agentDuration: new Histogram<'agent' | 'status' | 'trace_id'>({
+      name: 'agent_duration_seconds',
+      help: 'Agent run time by agent (orchestrator, retriever, reasoner) and outcome',
+      labelNames: ['agent', 'status'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      enableExemplars: true,
+      registers,
+    }),
+    retrievalRelevance: new Histogram({
+      name: 'retrieval_relevance',
+      help: 'Mean normalised relevance (0..1) of the documents retrieved for a query',
+      buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+      registers,
+    }),
+    retrievalDocuments: new Histogram({
+      name: 'retrieval_documents',
+      help: 'Number of documents retrieved for a query',
+      buckets: [0, 1, 2, 3, 5, 8, 10, 15, 20],
+      registers,
+    }),
+    feedback: new Counter({
+      name: 'feedback_total',
+      help: 'User feedback by verdict (helpful: true or false)',
+      labelNames: ['helpful'] as const,
+      registers,
+    }),
+    telemetryExportFailures: new Counter({
+      name: 'telemetry_export_failures_total',
+      help: 'Failed telemetry exports by sink (otlp, langfuse, langsmith, loki)',
+      labelNames: ['sink'] as const,
+      registers,
+    }),
+    telemetryInternalErrors: new Counter({
+      name: 'telemetry_internal_errors_total',
+      help: 'Telemetry writes that threw inside the service, by sink (tracing, langfuse, prometheus, logs, langsmith); the request went on',
+      labelNames: ['sink'] as const,
+      registers,
+    }),
+    telemetryDropped: new Counter({
+      name: 'telemetry_dropped_total',
+      help: 'Telemetry items dropped by sink (spans, runs, scores or log lines), where the count is knowable',
+      labelNames: ['sink'] as const,
+      registers,
+    }),
+  };
+  collectDefaultMetrics({ register: registry });
+  // Gauges named *_total break the exposition-format rules (promtool flags them); the handle and request
+  // counts they carry are not used by any panel or alert.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
+  const plainTextRegistry = mirrorAsPlainText(registry);
+  for (const sink of ['otlp', 'langfuse', 'langsmith', 'loki'] as const) {
+    // Zero-initialised so rate() and absent-data alerts see a series before the first failure.
+    metrics.telemetryExportFailures.inc({ sink }, 0);
+    metrics.telemetryDropped.inc({ sink }, 0);
+  }
+  for (const sink of sinkNames) metrics.telemetryInternalErrors.inc({ sink }, 0);
+  for (const helpful of ['true', 'false'] as const) metrics.feedback.inc({ helpful }, 0);
+  return { ...metrics, plainTextRegistry };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+const withTotal = (name: string) => (name.endsWith('_total') ? name : `${name}_total`);
+
+/**
+ * The same metric objects, rendered in the classic text format for scrapers that do not ask for
+ * OpenMetrics (exemplars only exist in the OpenMetrics rendering). Each metric is read through a view,
+ * because prom-client's OpenMetrics rendering renames counters in place (dropping `_total`), which the
+ * text format needs back.
+ */
+function mirrorAsPlainText(source: Registry<OpenMetricsContentType>): Registry {
+  const mirror = new Registry();
+  for (const metric of source.getMetricsAsArray() as unknown as Array<{ name: string; type: string; get(): Promise<{ name: string }> }>) {
+    const isCounter = metric.type === 'counter';
+    const view = {
+      name: isCounter ? withTotal(metric.name) : metric.name,
+      type: metric.type,
+      get: async () => {
+        const snapshot = await metric.get();
+        return isCounter ? { ...snapshot, name: withTotal(snapshot.name) } : snapshot;
+      },
+    };
+    mirror.registerMetric(view as unknown as Metric);
+  }
+  return mirror;
+}
