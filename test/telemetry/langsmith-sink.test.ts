@@ -36,7 +36,7 @@ function emit(observer: ReturnType<typeof observe>['observer'], trace: TraceFixt
 
 const traceIds = (count: number) => Array.from({ length: count }, (_, index) => index.toString(16).padStart(32, '0'));
 
-describe('LangSmith observer', () => {
+describe('LangSmith sink', () => {
   it('posts every finished trace on flush, in one JSON batch', async () => {
     const { observer, reporter } = observe();
     for (const traceId of traceIds(3)) emit(observer, traceFixture(traceId));
@@ -63,18 +63,6 @@ describe('LangSmith observer', () => {
     emit(observer, traceFixture());
     await observer.flush?.(5000);
     expect(reporter.exportFailed).toHaveBeenCalledWith('langsmith', 4, expect.stringContaining('run batch failed'));
-  });
-
-  it('never throws into the caller, even when a record cannot be used', async () => {
-    const { observer, reporter } = observe();
-    const broken = traceFixture();
-    Object.defineProperty(broken.root, 'trace', {
-      get() {
-        throw new Error('boom');
-      },
-    });
-    expect(() => emit(observer, broken)).not.toThrow();
-    expect(reporter.exportFailed).toHaveBeenCalledWith('langsmith', 1, expect.stringContaining('boom'));
   });
 
   it('bounds the queue of finished traces and counts what it drops', async () => {
