@@ -65,6 +65,14 @@ async function receivedSignals(traceId: string, metricsText: string, logs: AppWi
   return received;
 }
 
+describe('readiness with every sink on', () => {
+  it('names the model provider and the export sinks that are on', async () => {
+    service = await startAppWithLogs(fakes.env);
+    const ready = await service.app.inject({ url: '/readyz' });
+    expect(ready.json()).toEqual({ status: 'ready', checks: { config: true, corpus: true }, provider: 'gemini', sinks: ['otlp', 'langfuse', 'langsmith'] });
+  });
+});
+
 describe('a sink whose own code throws', () => {
   it.each(cases)('$sink: $what leaves the query at 200 with one model call, counted once', async ({ sink, breakIt, lost }) => {
     service = await startAppWithLogs({ ...fakes.env, LLM_MAX_RETRIES: '0' });
