@@ -25,6 +25,17 @@ describe('REDACT_PATTERNS masking', () => {
     expect(JSON.stringify(redact(deep))).not.toContain('sk-ABCDEF123456');
   });
 
+  it('fails closed: a value that cannot be walked is replaced whole by the mark', () => {
+    const hostile = { query: 'sk-ABCDEF123456' };
+    Object.defineProperty(hostile, 'broken', {
+      enumerable: true,
+      get() {
+        throw new Error('getter failed');
+      },
+    });
+    expect(redact(hostile)).toBe(redactionMark);
+  });
+
   it('is the identity when no pattern is configured', () => {
     const record = { query: 'sk-ABCDEF123456' };
     expect(createRedactor([])(record)).toBe(record);

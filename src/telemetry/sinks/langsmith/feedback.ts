@@ -5,7 +5,7 @@ import type { UserFeedback } from '../../types.js';
 import { createPendingWork } from '../../support/pending-work.js';
 import type { Redact } from '../../support/redact.js';
 
-export interface FeedbackOptions {
+export interface LangSmithFeedbackOptions {
   settings: NonNullable<Config['telemetry']['langsmith']>;
   requestTimeoutMs: number;
   reporter: FailureReporter;
@@ -21,7 +21,7 @@ const recentTracesKept = 10_000;
  * run id is remembered for the most recent traces only, which bounds memory; LangSmith wants the project
  * id with run feedback, so it is looked up once.
  */
-export function createLangSmithFeedback({ settings, requestTimeoutMs, reporter, redact, client: injected }: FeedbackOptions) {
+export function createLangSmithFeedback({ settings, requestTimeoutMs, reporter, redact, client: injected }: LangSmithFeedbackOptions) {
   const requests = abortableRequests();
   const client = injected ?? createClient(settings, requestTimeoutMs, requests.fetch);
   const rootRunIds = new Map<string, string>();
@@ -85,7 +85,7 @@ function abortableRequests() {
   };
 }
 
-function createClient(settings: FeedbackOptions['settings'], requestTimeoutMs: number, fetchImplementation: typeof fetch): Client {
+function createClient(settings: LangSmithFeedbackOptions['settings'], requestTimeoutMs: number, fetchImplementation: typeof fetch): Client {
   return new Client({
     apiUrl: settings.endpoint,
     apiKey: settings.apiKey,
