@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SinkName } from '../../src/telemetry/types.js';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeSinks, type FakeSinks } from '../helpers/fake-sinks.js';
 import { metricValue } from '../helpers/metrics-text.js';
 
@@ -14,7 +14,7 @@ const allSignals: Signal[] = ['jaeger generation', 'langfuse generation', 'prome
 interface Case {
   sink: SinkName;
   what: string;
-  breakIt(service: AppWithLogs): void;
+  breakIt(service: TestApp): void;
   /** Signals the broken sink itself loses; every other one must arrive. */
   lost: Signal[];
 }
@@ -38,7 +38,7 @@ const cases: Case[] = [
 ];
 
 let fakes: FakeSinks;
-let service: AppWithLogs | undefined;
+let service: TestApp | undefined;
 
 beforeAll(async () => {
   fakes = await startFakeSinks();
@@ -52,7 +52,7 @@ afterAll(async () => {
   await fakes?.close();
 });
 
-async function receivedSignals(traceId: string, metricsText: string, logs: AppWithLogs['logs'], langsmithRunsBefore: number): Promise<Set<Signal>> {
+async function receivedSignals(traceId: string, metricsText: string, logs: TestApp['logs'], langsmithRunsBefore: number): Promise<Set<Signal>> {
   const received = new Set<Signal>();
   const isGeneration = (name: string) => name.startsWith('generate_content ');
   if (fakes.otlp.spans().some((span) => span.traceId === traceId && isGeneration(span.name) && span.endTimeUnixNano)) received.add('jaeger generation');
@@ -67,7 +67,7 @@ async function receivedSignals(traceId: string, metricsText: string, logs: AppWi
 
 describe('readiness with every sink on', () => {
   it('names the model provider and the export sinks that are on', async () => {
-    service = await startAppWithLogs(fakes.env);
+    service = await startTestApp(fakes.env);
     const ready = await service.app.inject({ url: '/readyz' });
     expect(ready.json()).toEqual({ status: 'ready', checks: { config: true, corpus: true }, provider: 'gemini', sinks: ['otlp', 'langfuse', 'langsmith'] });
   });
@@ -75,7 +75,7 @@ describe('readiness with every sink on', () => {
 
 describe('a sink whose own code throws', () => {
   it.each(cases)('$sink: $what leaves the query at 200 with one model call, counted once', async ({ sink, breakIt, lost }) => {
-    service = await startAppWithLogs({ ...fakes.env, LLM_MAX_RETRIES: '0' });
+    service = await startTestApp({ ...fakes.env, LLM_MAX_RETRIES: '0' });
     const langsmithRunsBefore = fakes.langsmith.runs().length;
     const modelCallsBefore = fakes.gemini.calls.length;
     breakIt(service);
