@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 
 // The defaults that protect the service when nobody sets them. A change to any of them is a decision
 // to make in the README's table and here, not a side effect.
@@ -26,7 +26,9 @@ describe('protective defaults', () => {
   describe('in the app built from them', () => {
     let testApp: TestApp;
     beforeAll(async () => {
-      testApp = await buildTestApp();
+      // The service's defaults, not the test helper's (which turns the rate limit off).
+      const serviceDefaults = { RATE_LIMIT_PER_MINUTE: undefined, LOG_LEVEL: 'silent' };
+      testApp = await startTestApp(serviceDefaults);
     });
     afterAll(() => testApp?.close());
 

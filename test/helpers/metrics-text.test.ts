@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { metricValue, metricValueBefore } from './metrics-text.js';
+import { metricValue, metricValueIfAny } from './metrics-text.js';
 
 const text = [
   '# HELP llm_requests_total LLM calls',
@@ -22,8 +22,8 @@ describe('metricValue', () => {
   });
 
   it('reads 0 before the work only when the metric has no series at all yet', () => {
-    expect(metricValueBefore('', 'llm_requests_total', { status: 'error' })).toBe(0);
-    expect(metricValueBefore(text, 'llm_requests_total', { status: 'success' })).toBe(5);
-    expect(() => metricValueBefore(text, 'llm_requests_total', { status: 'timeout' })).toThrow(/no series/);
+    expect(metricValueIfAny('', 'llm_requests_total', { status: 'error' })).toBe(0);
+    expect(metricValueIfAny(text, 'llm_requests_total', { status: 'success' })).toBe(5);
+    expect(() => metricValueIfAny(text, 'llm_requests_total', { status: 'timeout' })).toThrow(/no series/);
   });
 });

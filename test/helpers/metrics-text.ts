@@ -36,7 +36,10 @@ export function metricValue(text: string, name: string, labels: Labels = {}): nu
   return matching.reduce((sum, sample) => sum + sample.value, 0);
 }
 
-/** For a reading taken before the work under test, when the series may legitimately not exist yet. */
-export function metricValueBefore(text: string, name: string, labels: Labels = {}): number {
+/**
+ * Like `metricValue`, but 0 while the metric has recorded no series at all: for a reading taken before the
+ * work under test, or where the work must not have reached the metric. A missing label value still throws.
+ */
+export function metricValueIfAny(text: string, name: string, labels: Labels = {}): number {
   return parseSamples(text).some((sample) => sample.name === name) ? metricValue(text, name, labels) : 0;
 }

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '../../src/config/index.js';
-import { buildApp } from '../../src/server.js';
-import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import type { StartedTelemetry } from '../../src/telemetry/index.js';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { startLangfuseFake, type LangfuseFake } from '../fakes/langfuse.js';
 import { startLangSmithFake, type LangSmithFake, type LangSmithRun } from '../fakes/langsmith.js';
 import { startLokiFake, type LokiFake } from '../fakes/loki.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../fakes/otlp.js';
+import { startTestApp } from '../helpers/app.js';
 import { metricValue } from '../helpers/metrics-text.js';
 
 // The contract call with every sink on (LangSmith included), checked in every sink after a clean
@@ -25,7 +24,7 @@ let otlp: OtlpReceiver;
 let langfuse: LangfuseFake;
 let langsmith: LangSmithFake;
 let loki: LokiFake;
-let telemetry: Telemetry;
+let telemetry: StartedTelemetry;
 let app: FastifyInstance;
 type QueryBody = { answer: string; sources: unknown[]; metadata: Record<string, any> };
 /** The contract call; `metricsText`/`openMetricsText` are read right after it, so they hold it alone. */
@@ -70,22 +69,28 @@ beforeAll(async () => {
     startLangSmithFake({ apiKey: langsmithKey }),
     startLokiFake(),
   ]);
-  const config = loadConfig({
-    GEMINI_API_KEY: 'test-key',
-    GEMINI_BASE_URL: gemini.url,
-    LLM_MAX_RETRIES: '0',
-    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-    LANGFUSE_PUBLIC_KEY: 'pk-lf-test',
-    LANGFUSE_SECRET_KEY: 'sk-lf-test',
-    LANGFUSE_BASE_URL: langfuse.url,
-    LANGSMITH_TRACING: 'true',
-    LANGSMITH_API_KEY: langsmithKey,
-    LANGSMITH_ENDPOINT: langsmith.url,
-    LOKI_URL: loki.url,
-    LOG_LEVEL: 'info',
-  });
-  telemetry = startTelemetry(config);
-  app = await buildApp({ config, telemetry });
+  const service = await startTestApp(
+    {
+      GEMINI_API_KEY: 'test-key',
+      GEMINI_BASE_URL: gemini.url,
+      LLM_MAX_RETRIES: '0',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      LANGFUSE_PUBLIC_KEY: 'pk-lf-test',
+      LANGFUSE_SECRET_KEY: 'sk-lf-test',
+      LANGFUSE_BASE_URL: langfuse.url,
+      LANGSMITH_TRACING: 'true',
+      LANGSMITH_API_KEY: langsmithKey,
+      LANGSMITH_ENDPOINT: langsmith.url,
+      LOKI_URL: loki.url,
+      LOG_LEVEL: 'info',
+      APP_ENV: 'development',
+      TELEMETRY_EXPORT_TIMEOUT_MS: '5000',
+    },
+    // The service's own logger: its Loki worker is what ships the log lines under test.
+    { captureLogs: false },
+  );
+  telemetry = service.telemetry;
+  app = service.app;
 
   body = await ask({}, { user_id: 'user-1', session_id: 'session-1' });
   metricsText = (await app.inject({ url: '/metrics' })).body;

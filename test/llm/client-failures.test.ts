@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startGeminiFake, type GeminiFake, type GeminiScript } from '../fakes/gemini.js';
-import { linesWithMessage, startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
-import { metricValue, metricValueBefore } from '../helpers/metrics-text.js';
+import { linesWithMessage, startTestApp, type TestApp } from '../helpers/app.js';
+import { metricValue, metricValueIfAny } from '../helpers/metrics-text.js';
 
 // How the LLM client treats failures, through the app and the real Gemini SDK against the fake: which
 // failures may open the breaker, how retries are counted, what a failed call still bills, and how long a
@@ -23,7 +23,7 @@ const thinkingUsage = { promptTokenCount: 1200, cachedContentTokenCount: 200, ca
 const thinkingCostUsd = 0.002866; // 1000 × 0.30 + 200 × 0.03 + 1024 × 2.50 per 1M tokens (gemini-2.5-flash)
 
 let gemini: GeminiFake;
-let service: AppWithLogs | undefined;
+let service: TestApp | undefined;
 
 beforeAll(async () => {
   gemini = await startGeminiFake({ apiKey: 'test-key', modelVersion: 'gemini-2.5-flash', usage: thinkingUsage });
@@ -38,7 +38,7 @@ afterAll(() => gemini?.close());
 
 /** A fresh app (so a fresh breaker) with fast retries, against the fake. */
 async function start(settings: Record<string, string> = {}) {
-  service = await startAppWithLogs({
+  service = await startTestApp({
     GEMINI_API_KEY: 'test-key',
     GEMINI_BASE_URL: gemini.url,
     LLM_MAX_RETRIES: '0',
@@ -112,7 +112,7 @@ describe('retries', () => {
 describe('a failed call', () => {
   it('still reports the tokens and the cost it was billed (MAX_TOKENS spent on thinking)', async () => {
     await start();
-    const tokensBefore = metricValueBefore(await service!.metricsText(), 'llm_tokens_total', { type: 'reasoning' });
+    const tokensBefore = metricValueIfAny(await service!.metricsText(), 'llm_tokens_total', { type: 'reasoning' });
     expect(await ask({ kind: 'finish', finishReason: 'MAX_TOKENS', text: '' })).toEqual({ status: 502, error: 'llm_max_tokens' });
     const model = { model: 'gemini-2.5-flash' };
     expect(tokensBefore).toBe(0);

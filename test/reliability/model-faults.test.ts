@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLlmClient } from '../../src/llm/client.js';
 import { createGeminiProvider } from '../../src/llm/providers/gemini.js';
 import type { GeminiScript } from '../fakes/gemini.js';
-import { startAppWithLogs, linesWithMessage, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, linesWithMessage, type TestApp } from '../helpers/app.js';
 import { fakeCredentials, startFakeSinks, type FakeSinks } from '../helpers/fake-sinks.js';
 import { llmRequest } from '../helpers/llm-request.js';
-import { metricValue, metricValueBefore } from '../helpers/metrics-text.js';
+import { metricValue, metricValueIfAny } from '../helpers/metrics-text.js';
 import { watchUnhandledRejections } from '../helpers/unhandled-rejections.js';
 
 // Every Gemini fault the notes list, through the API (and the LLM client for streams): each ends in a
@@ -23,12 +23,12 @@ const settings = {
 const attempts = Number(settings.LLM_MAX_RETRIES) + 1;
 
 let sinks: FakeSinks;
-let service: AppWithLogs;
+let service: TestApp;
 const rejections = watchUnhandledRejections();
 
 beforeAll(async () => {
   sinks = await startFakeSinks();
-  service = await startAppWithLogs({ ...settings, ...sinks.env });
+  service = await startTestApp({ ...settings, ...sinks.env });
 });
 afterAll(async () => {
   rejections.stop();
@@ -38,7 +38,7 @@ afterAll(async () => {
 
 /** Runs `work` and returns what it changed in the failed-attempt signals. */
 async function measured<T>(work: () => Promise<T>) {
-  const errorsBefore = metricValueBefore(await service.metricsText(), 'llm_requests_total', { status: 'error' });
+  const errorsBefore = metricValueIfAny(await service.metricsText(), 'llm_requests_total', { status: 'error' });
   const logsBefore = service.logs.length;
   const result = await work();
   const newLogs = service.logs.slice(logsBefore);
@@ -112,7 +112,7 @@ function streamThroughClient(script: GeminiScript[]) {
   const client = createLlmClient({
     provider: createGeminiProvider({ apiKey: fakeCredentials.gemini, baseUrl: sinks.gemini.url }),
     providerName: 'gemini',
-    telemetry: service.telemetry.llmCalls,
+    telemetry: service.telemetry,
     settings: service.config.llm,
   });
   sinks.gemini.enqueue(...script);

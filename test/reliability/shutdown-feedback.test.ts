@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startLangfuseFake, type LangfuseFake } from '../fakes/langfuse.js';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 
 // A user's verdict sent just before SIGTERM, to a LangFuse that takes its time answering scores (slower
 // than it takes traces): shutdown must wait for the score, within its budget, rather than drop it.
 const scoreDelayMs = 1500;
 
 let langfuse: LangfuseFake;
-let service: AppWithLogs;
+let service: TestApp;
 
 beforeAll(async () => {
   langfuse = await startLangfuseFake();
-  service = await startAppWithLogs({
+  service = await startTestApp({
     LANGFUSE_PUBLIC_KEY: 'pk-lf-test',
     LANGFUSE_SECRET_KEY: 'sk-lf-test',
     LANGFUSE_BASE_URL: langfuse.url,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFailureReporter } from '../../src/telemetry/failure-reporter.js';
-import { createScoreSink } from '../../src/telemetry/langfuse-scores.js';
-import { createMetrics } from '../../src/telemetry/metrics.js';
+import { createScoreSink } from '../../src/telemetry/sinks/langfuse-scores.js';
+import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js';
+import { createFailureReporter } from '../../src/telemetry/support/failure-reporter.js';
 import { startLangfuseFake, type LangfuseFake } from '../fakes/langfuse.js';
 import { metricValue } from '../helpers/metrics-text.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTraceBuffer } from '../../src/telemetry/langsmith-buffer.js';
+import { createTraceBuffer } from '../../src/telemetry/sinks/langsmith/buffer.js';
 import { traceFixture } from './langsmith-fixtures.js';
 
 const traceIds = (count: number) => Array.from({ length: count }, (_, index) => index.toString(16).padStart(32, '0'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSessionTracker } from '../../src/telemetry/sessions.js';
+import { createSessionTracker } from '../../src/telemetry/support/sessions.js';
 
 const minute = 60_000;
 

@@ -1,8 +1,8 @@
 import { BasicTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { createFailureReporter } from '../../src/telemetry/failure-reporter.js';
-import { createMetrics } from '../../src/telemetry/metrics.js';
-import { CountingBatchSpanProcessor } from '../../src/telemetry/span-export.js';
+import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js';
+import { BoundedBatchSpanProcessor } from '../../src/telemetry/sinks/span-export.js';
+import { createFailureReporter } from '../../src/telemetry/support/failure-reporter.js';
 import { metricValue } from '../helpers/metrics-text.js';
 
 describe('span queue (TELEMETRY_QUEUE_SIZE)', () => {
@@ -18,10 +18,10 @@ describe('span queue (TELEMETRY_QUEUE_SIZE)', () => {
       shutdown: async () => undefined,
     };
     const queueSize = 8;
-    const processor = new CountingBatchSpanProcessor(
+    const processor = new BoundedBatchSpanProcessor(
       hanging,
       { maxQueueSize: queueSize, maxExportBatchSize: queueSize, scheduledDelayMillis: 60_000, exportTimeoutMillis: 60_000 },
-      () => reporter.dropped('otlp', 1),
+      { onDropped: (count) => reporter.dropped('otlp', count) },
     );
     const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('queue-test');
     const endSpans = (count: number) => {
