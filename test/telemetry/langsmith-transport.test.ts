@@ -20,8 +20,11 @@ describe('run batch transport', () => {
   it('retries a 5xx and then succeeds', async () => {
     const transport = createRunBatchTransport({ endpoint: fake().url, apiKey, timeoutMs: 2000, retries: 1 });
     await fake().setMode('fail');
-    setTimeout(() => void fake().setMode('ok'), 200);
-    await transport.post(body, new AbortController().signal);
+    const sending = transport.post(body, new AbortController().signal);
+    // The retry waits at least a second: time enough to heal the endpoint once the first 500 is out.
+    await pollUntil(() => posts()[0]?.status, (status) => status === 500, 5000, (status) => `first post: ${status}`);
+    await fake().setMode('ok');
+    await sending;
     expect(posts().map((request) => request.status)).toEqual([500, 202]);
     transport.close();
   });
