@@ -1,7 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifyOtel from '@fastify/otel';
-import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import {
@@ -31,13 +29,24 @@ import { registerAuth } from './routes/auth.js';
 import { registerConnectionDraining } from './routes/drain.js';
 import { registerStrictJsonParser } from './routes/json-body.js';
 import type { Telemetry } from './telemetry/index.js';
+import { createMemoryVoteStore, type VoteStore } from './feedback/votes.js';
+import { httpServerOptions } from './http-server.js';
+import callerPlugin from './plugins/app/caller.js';
+import traceContextPlugin from './plugins/app/trace-context.js';
+import corsPlugin from './plugins/external/cors.js';
+import helmetPlugin, { swaggerUiPolicy } from './plugins/external/helmet.js';
+import rateLimitPlugin from './plugins/external/rate-limit.js';
 
 export interface AppDependencies {
   config: Config;
   telemetry: Telemetry;
   corpus?: Paper[];
   provider?: LlmProvider;
+  /** Where repeated votes are recognised; in-process by default. */
+  votes?: VoteStore;
 }
+
+const maxRememberedVotes = 100_000;
 
 const breakerStateValue = { closed: 0, half_open: 1, open: 2 } as const;
 
@@ -48,11 +57,13 @@ function createProvider(config: Config): LlmProvider {
 }
 
 /** The app factory: wires agents, routes and telemetry. Tests call it and use `inject`. */
-export async function buildApp({ config, telemetry, corpus, provider }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, telemetry, corpus, provider, votes }: AppDependencies): Promise<FastifyInstance> {
   const promptRef = { name: defaultPromptName, version: config.promptVersion };
   getPrompt(promptRef);
   const papers = corpus ?? loadCorpus(config.corpusPath);
+  const stopModelCalls = new AbortController();
   const llm = createLlmClient({
+    stopSignal: stopModelCalls.signal,
     provider: provider ?? createProvider(config),
     providerName: config.llm.provider,
     telemetry: telemetry.llmCalls,
@@ -66,23 +77,22 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
     models: config.llm.models,
     prompt: promptRef,
   });
-  const feedbackTokens = createFeedbackTokens(config.security.feedbackSecret);
+  const feedbackTokens = createFeedbackTokens(config.security.feedbackSecret, config.security.feedbackTokenTtlSeconds);
 
   const app = Fastify({
+    ...httpServerOptions(config),
     loggerInstance: telemetry.logger as FastifyBaseLogger,
     // One line per request comes from the http-metrics hook instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: config.security.bodyLimitBytes,
-    requestTimeout: 120_000,
-    connectionTimeout: 130_000,
-    keepAliveTimeout: 72_000,
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
+  app.server.maxConnections = config.http.maxConnections;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerStrictJsonParser(app);
-  registerConnectionDraining(app);
+  // Past the grace period, what is left of the shutdown budget goes to flushing the sinks.
+  const flushReserveMs = Math.min(5000, config.shutdownTimeoutMs / 4);
+  registerConnectionDraining(app, { graceMs: config.shutdownTimeoutMs - flushReserveMs, stopModelCalls: () => stopModelCalls.abort() });
+  await app.register(traceContextPlugin, { trustIncoming: config.security.trustTraceparent });
 
   const otel = new fastifyOtel.FastifyOtelInstrumentation({
     instrumentHooks: false,
@@ -96,22 +106,13 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
   await app.register(otel.plugin());
   registerHttpMetrics(app, telemetry.metrics);
   registerErrorHandling(app);
-  await app.register(helmet, { contentSecurityPolicy: false });
-  await app.register(rateLimit, {
-    global: true,
-    // After body parsing, so that the limit can follow the user id rather than only the client address.
-    hook: 'preHandler',
-    max: config.security.rateLimitPerMinute || 1_000_000_000,
-    timeWindow: '1 minute',
-    keyGenerator: (request) => {
-      const body = request.body as { user_id?: unknown } | undefined;
-      return typeof body?.user_id === 'string' ? `user:${body.user_id}` : `ip:${request.ip}`;
-    },
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      error: 'rate_limited',
-      message: `rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`,
-    }),
+  await app.register(helmetPlugin);
+  await app.register(corsPlugin, { origins: config.security.corsOrigins });
+  await app.register(callerPlugin, { apiKeys: config.security.apiKeys });
+  await app.register(rateLimitPlugin, {
+    perMinute: config.security.rateLimitPerMinute,
+    perUserPerMinute: config.security.rateLimitPerUserPerMinute,
+    authFailuresPerMinute: config.security.authFailuresPerMinute,
   });
   await app.register(swagger, {
     openapi: {
@@ -120,14 +121,15 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  registerAuth(app, config.security.apiKeys);
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: swaggerUiPolicy });
+  registerAuth(app, config.security.apiKeys.length > 0);
 
   await app.register(healthRoutes, { isReady: () => ({ ready: papers.length > 0, checks: { config: true, corpus: papers.length > 0 } }) });
   if (!config.security.metricsPort) {
     await app.register(metricsRoute, { metrics: telemetry.metrics, token: config.security.metricsToken });
   }
   await app.register(queryRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue });
-  await app.register(feedbackRoutes, { telemetry, verifyFeedbackToken: feedbackTokens.verify });
+  const voteStore = votes ?? createMemoryVoteStore({ max: maxRememberedVotes, ttlMs: config.security.feedbackTokenTtlSeconds * 1000 });
+  await app.register(feedbackRoutes, { telemetry, tokens: feedbackTokens, votes: voteStore });
   return app;
 }

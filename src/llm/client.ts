@@ -26,6 +26,8 @@ interface ClientOptions {
   telemetry: LlmCallTelemetry;
   settings: Config['llm'];
   onBreakerState?: (model: string, state: BreakerState) => void;
+  /** Aborted when the server stops waiting for model calls at shutdown; calls then fail as `shutting_down`. */
+  stopSignal?: AbortSignal;
 }
 
 /**
@@ -33,12 +35,12 @@ interface ClientOptions {
  * Gemini's RetryInfo; a per-model circuit breaker fails fast while the model keeps failing. Whatever
  * happens, exactly one call description reaches the telemetry layer.
  */
-export function createLlmClient({ provider, providerName, telemetry, settings, onBreakerState }: ClientOptions) {
-  const breakers = new Map<string, CircuitBreaker<[LlmRequest], ProviderResponse>>();
+export function createLlmClient({ provider, providerName, telemetry, settings, onBreakerState, stopSignal }: ClientOptions) {
+  const breakers = new Map<string, CircuitBreaker<[LlmRequest, AbortSignal], ProviderResponse>>();
   const breakerFor = (model: string) => {
     let breaker = breakers.get(model);
     if (!breaker) {
-      breaker = new CircuitBreaker((request: LlmRequest) => attemptOnce(provider, request, settings.timeoutMs), {
+      breaker = new CircuitBreaker((request: LlmRequest, signal: AbortSignal) => attemptOnce(provider, request, settings.timeoutMs, signal), {
         timeout: false,
         resetTimeout: settings.circuitResetMs,
         rollingCountTimeout: 30_000,
@@ -61,6 +63,9 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
     const startedAt = Date.now();
     const started = performance.now();
     let attempts = 0;
+    // One budget for every attempt and backoff, so that a call always ends within LLM_DEADLINE_MS.
+    const deadline = AbortSignal.timeout(settings.deadlineMs);
+    const signal = stopSignal ? AbortSignal.any([deadline, stopSignal]) : deadline;
     const finish = (record: Omit<LlmCallRecord, 'request' | 'provider' | 'startedAt' | 'latencyMs' | 'attempts' | 'traceId' | 'spanId'>) => {
       const full: LlmCallRecord = {
         ...record,
@@ -81,7 +86,7 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
           async () => {
             attempts += 1;
             try {
-              return await breakerFor(request.model).fire(request);
+              return await breakerFor(request.model).fire(request, signal);
             } catch (error) {
               throw asLlmError(error);
             }
@@ -92,6 +97,7 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
             minTimeout: settings.retryBaseMs,
             maxTimeout: settings.retryMaxDelayMs,
             randomize: true,
+            signal,
             shouldRetry: ({ error }) => error instanceof LlmError && error.retryable,
             onFailedAttempt: async ({ error, retriesLeft }) => {
               const llmError = asLlmError(error);
@@ -99,7 +105,7 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
               if (!willRetry) return;
               call.attemptFailed(llmError, attempts);
               // Gemini says how long to wait on a 429 (RetryInfo), in the body rather than a header.
-              if (llmError.retryAfterMs) await sleep(Math.min(llmError.retryAfterMs, settings.retryMaxDelayMs));
+              if (llmError.retryAfterMs) await sleep(Math.min(llmError.retryAfterMs, settings.retryMaxDelayMs), undefined, { signal });
             },
           },
         ),
@@ -116,7 +122,7 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
         traceId: call.traceId,
       };
     } catch (error) {
-      const llmError = asLlmError(error);
+      const llmError = stopSignal?.aborted ? shuttingDown(error) : deadline.aborted ? deadlineExceeded(error, settings.deadlineMs) : asLlmError(error);
       const usage = llmError.usage ?? emptyUsage();
       finish({
         status: 'error',
@@ -133,15 +139,23 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
 
 export type LlmClient = ReturnType<typeof createLlmClient>;
 
-async function attemptOnce(provider: LlmProvider, request: LlmRequest, timeoutMs: number): Promise<ProviderResponse> {
+async function attemptOnce(provider: LlmProvider, request: LlmRequest, timeoutMs: number, callSignal: AbortSignal): Promise<ProviderResponse> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    return await provider.generate(request, controller.signal);
+    return await provider.generate(request, AbortSignal.any([controller.signal, callSignal]));
   } finally {
     clearTimeout(timer);
   }
 }
+
+const shuttingDown = (cause: unknown) =>
+  new LlmError('shutting_down', 'the server is shutting down; retry the request', { retryable: false, cause });
+
+const deadlineExceeded = (cause: unknown, deadlineMs: number) =>
+  cause instanceof LlmError && cause.type !== 'timeout'
+    ? cause
+    : new LlmError('timeout', `no model answer within the ${deadlineMs} ms deadline (LLM_DEADLINE_MS)`, { retryable: false, cause });
 
 function asLlmError(error: unknown): LlmError {
   if (error instanceof LlmError) return error;

@@ -1,22 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import { bearerToken, equalsInConstantTime } from './credentials.js';
 
-// Compared against every key so the time taken does not reveal which one nearly matched.
-const matchesAny = (given: string, keys: string[]) => keys.reduce((found, key) => equalsInConstantTime(given, key) || found, false);
-
-/** With API_KEYS set, every /api/* route needs `Authorization: Bearer <key>`; without it the API is open. */
-export function registerAuth(app: FastifyInstance, apiKeys: string[]) {
-  if (apiKeys.length === 0) return;
+/**
+ * With API_KEYS set, every /api/* route needs `Authorization: Bearer <key>` (any case of "Bearer");
+ * the caller plugin has already matched the key. Refusals count against the client address.
+ */
+export function registerAuth(app: FastifyInstance, keysConfigured: boolean) {
+  if (!keysConfigured) return;
   app.addHook('onRequest', async (request, reply) => {
     // The matched route, not the raw URL: the router decodes the path, so `/%61pi/query` reaches /api/query.
     const path = request.routeOptions.url ?? request.url;
-    if (!path.startsWith('/api/')) return;
-    const token = bearerToken(request.headers.authorization);
-    if (!token || !matchesAny(token, apiKeys)) {
-      return reply
-        .code(401)
-        .header('www-authenticate', 'Bearer')
-        .send({ error: 'unauthorized', message: 'a valid API key is required: Authorization: Bearer <key>' });
-    }
+    if (!path.startsWith('/api/') || request.caller.kind === 'key') return;
+    return app.refuseCredentials(request, reply, 'a valid API key is required: Authorization: Bearer <key>');
   });
 }

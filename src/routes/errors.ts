@@ -33,7 +33,8 @@ export function registerErrorHandling(app: FastifyInstance) {
         // Gemini's RetryInfo says when the quota frees up; without it, 30 s is a polite default.
         reply.header('retry-after', String(Math.ceil((error.retryAfterMs ?? 30_000) / 1000)));
       }
-      return reply.code(error.httpStatus).send({ error: `llm_${error.type}`, message: error.message, trace_id });
+      const code = error.type === 'shutting_down' ? error.type : `llm_${error.type}`;
+      return reply.code(error.httpStatus).send({ error: code, message: error.message, trace_id });
     }
     const known = error.code ? fastifyCodes[error.code] : undefined;
     if (known) return reply.code(known.status).send({ error: known.error, message: error.message, trace_id });

@@ -54,7 +54,10 @@ export const feedbackRequestSchema = z.strictObject({
   feedback_token: z.string().min(1).max(256),
 });
 
-export const feedbackResponseSchema = z.object({ status: z.literal('success') });
+export const feedbackResponseSchema = z.object({
+  status: z.literal('success'),
+  vote: z.enum(['new', 'replaced']).describe('replaced: this user had already judged this answer, and the new verdict replaced the old one'),
+});
 
 export const errorResponseSchema = z.object({
   error: z.string(),

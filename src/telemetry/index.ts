@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { createAgentTelemetry } from './agents.js';
+import type { Feedback } from './feedback.js';
 import { createFailureReporter } from './failure-reporter.js';
 import { createScoreSink } from './langfuse-scores.js';
 import { createLangSmithObserver } from './langsmith.js';
@@ -22,12 +23,7 @@ export interface QueryOutcome {
   traceId: string;
 }
 
-export interface Feedback {
-  traceId: string;
-  helpful: boolean;
-  comment?: string;
-  userId?: string;
-}
+export type { Feedback } from './feedback.js';
 
 /**
  * Starts every sink the configuration turns on, in the order they depend on each other: metrics,
@@ -92,16 +88,18 @@ export function startTelemetry(config: Config, options: { logger?: Logger; obser
       if (outcome.averageRelevance !== undefined && outcome.retrievedDocs) metrics.retrievalRelevance.observe(outcome.averageRelevance);
     },
     recordFeedback(feedback: Feedback) {
-      metrics.feedback.inc({ helpful: String(feedback.helpful) });
+      // A repeated vote replaces the first in LangFuse and LangSmith; the counter keeps first verdicts only.
+      if (feedback.first) metrics.feedback.inc({ helpful: String(feedback.helpful) });
       for (const observer of observers) observer.onFeedback?.(feedback);
       scores?.record({
+        id: feedback.id,
         traceId: feedback.traceId,
         name: 'user-feedback',
         value: feedback.helpful ? 1 : 0,
         comment: redact(feedback.comment),
         metadata: feedback.userId ? { user_id: feedback.userId } : undefined,
       });
-      log.info({ event: 'feedback', feedback_trace_id: feedback.traceId, helpful: feedback.helpful }, 'feedback recorded');
+      log.info({ event: 'feedback', feedback_trace_id: feedback.traceId, helpful: feedback.helpful, first: feedback.first }, 'feedback recorded');
     },
     /**
      * Flushes every sink in parallel and returns within `timeoutMs` in total, whatever hangs. The logger

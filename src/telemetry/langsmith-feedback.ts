@@ -2,6 +2,7 @@ import { Client } from 'langsmith';
 import type { Config } from '../config/index.js';
 import type { FailureReporter } from './failure-reporter.js';
 import type { TelemetryObserver } from './observers.js';
+import { createKeyedSequence } from './keyed-sequence.js';
 import { createPendingWork } from './pending-work.js';
 import type { Redact } from './redact.js';
 
@@ -28,6 +29,7 @@ export function createLangSmithFeedback({ settings, requestTimeoutMs, reporter, 
   const client = injected ?? createClient(settings, requestTimeoutMs, requests.fetch);
   const rootRunIds = new Map<string, string>();
   const pending = createPendingWork();
+  const inOrder = createKeyedSequence();
   let projectId: Promise<string> | undefined;
 
   async function send(runId: string, feedback: UserFeedback, abandoned: AbortSignal) {
@@ -37,14 +39,22 @@ export function createLangSmithFeedback({ settings, requestTimeoutMs, reporter, 
         projectId = undefined;
         throw error;
       });
-      await client.createFeedback({
-        runId,
-        sessionId,
-        key: 'user-feedback',
-        score: feedback.helpful ? 1 : 0,
-        comment: feedback.comment && redact(feedback.comment),
-        sourceInfo: feedback.userId ? { user_id: feedback.userId } : undefined,
-      });
+      const score = feedback.helpful ? 1 : 0;
+      const comment = feedback.comment && redact(feedback.comment);
+      // LangSmith refuses a second feedback with the same id (409); a replacing vote updates the first.
+      if (feedback.first) {
+        await client.createFeedback({
+          runId,
+          sessionId,
+          key: 'user-feedback',
+          score,
+          comment,
+          feedbackId: feedback.id,
+          sourceInfo: feedback.userId ? { user_id: feedback.userId } : undefined,
+        });
+      } else {
+        await client.updateFeedback(feedback.id, { score, comment: comment ?? null });
+      }
     } catch (error) {
       if (!abandoned.aborted) reporter.exportFailed('langsmith', 1, `feedback failed: ${(error as Error).message}`);
     }
@@ -62,7 +72,7 @@ export function createLangSmithFeedback({ settings, requestTimeoutMs, reporter, 
         return;
       }
       void pending.track(
-        (abandoned) => send(runId, feedback, abandoned),
+        (abandoned) => inOrder(feedback.id, () => send(runId, feedback, abandoned)),
         () => reporter.exportFailed('langsmith', 1, 'feedback still unsent at shutdown'),
       );
     },

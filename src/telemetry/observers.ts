@@ -1,3 +1,4 @@
+import type { Feedback } from './feedback.js';
 import type { LlmCallRecord } from '../llm/types.js';
 
 /** A finished agent run, described once for every sink that wants more than the span. */
@@ -22,6 +23,6 @@ export interface AgentRecord {
 export interface TelemetryObserver {
   onLlmCall?(record: LlmCallRecord, parentSpanId: string | undefined): void;
   onAgentEnd?(record: AgentRecord): void;
-  onFeedback?(feedback: { traceId: string; helpful: boolean; comment?: string; userId?: string }): void;
+  onFeedback?(feedback: Feedback): void;
   flush?(timeoutMs: number): Promise<void>;
 }
