@@ -11,7 +11,7 @@ export const metricsRoute: FastifyPluginAsync<{ metrics: Pick<Metrics, 'registry
 ) => {
   app.get('/metrics', { schema: { hide: true }, config: { otel: false, rateLimit: false } }, async (request, reply) => {
     if (token && !equalsInConstantTime(bearerToken(request.headers.authorization), token)) {
-      return reply.code(401).send({ error: 'unauthorized', message: 'a valid metrics bearer token is required' });
+      return app.refuseCredentials(request, reply, 'a valid metrics bearer token is required');
     }
     const registry = openMetricsAccept.test(request.headers.accept ?? '') ? metrics.registry : metrics.plainTextRegistry;
     return reply.type(registry.contentType).send(await registry.metrics());

@@ -40,4 +40,5 @@ const callerPlugin: FastifyPluginAsync<{ apiKeys: ApiKey[] }> = async (app, { ap
   });
 };
 
-export default fp(callerPlugin, { name: 'caller', fastify: '5.x' });
+// Not named 'caller': fastify-plugin copies the plugin onto a property of that name, which strict mode forbids.
+export default fp(callerPlugin, { name: 'caller-identity', fastify: '5.x' });

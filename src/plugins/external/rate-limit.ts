@@ -80,4 +80,4 @@ const rateLimits: FastifyPluginAsync<RateLimitSettings> = async (app, settings) 
   });
 };
 
-export default fp(rateLimits, { name: 'rate-limits', fastify: '5.x', dependencies: ['caller'] });
+export default fp(rateLimits, { name: 'rate-limits', fastify: '5.x', dependencies: ['caller-identity'] });
