@@ -43,6 +43,8 @@ beforeAll(async () => {
     LANGFUSE_BASE_URL: langfuse.url,
     LOKI_URL: loki.url,
     LOG_LEVEL: 'info',
+    // Reached through a trusted hop: the caller's traceparent is honoured (it is ignored by default).
+    TRUST_TRACEPARENT: 'true',
   });
   telemetry = startTelemetry(config);
   app = await buildApp({ config, telemetry });
