@@ -36,7 +36,12 @@ export function httpServerOptions(config: Config): FastifyHttpOptions<Server> {
   return {
     trustProxy: trustProxy(config.security.trustProxy),
     bodyLimit: config.security.bodyLimitBytes,
-    http: { headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs },
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      // Node checks those two timeouts on this interval (30 s by default), which would let a slow client overstay.
+      connectionsCheckingInterval: 1000,
+    },
     requestTimeout: config.http.requestTimeoutMs,
     connectionTimeout: config.llm.deadlineMs + 10_000,
     keepAliveTimeout: 72_000,

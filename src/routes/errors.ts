@@ -11,6 +11,16 @@ const fastifyCodes: Record<string, { status: number; error: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, error: 'invalid_json' },
 };
 
+const routeMethods = ['GET', 'HEAD', 'POST'] as const;
+
+const errorNames: Record<number, string> = {
+  408: 'request_timeout',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  431: 'headers_too_large',
+};
+
 /** Every error leaves as `{error, message, details?, trace_id?}`; 5xx details stay in the logs. */
 export function registerErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -38,16 +48,21 @@ export function registerErrorHandling(app: FastifyInstance) {
     }
     const known = error.code ? fastifyCodes[error.code] : undefined;
     if (known) return reply.code(known.status).send({ error: known.error, message: error.message, trace_id });
-    if (error.statusCode === 429) {
-      return reply.code(429).send({ error: 'rate_limited', message: error.message, trace_id });
-    }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ error: 'bad_request', message: error.message, trace_id });
+      return reply.code(error.statusCode).send({ error: errorNames[error.statusCode] ?? 'bad_request', message: error.message, trace_id });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({ error: 'internal_error', message: 'internal server error', trace_id });
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] as string;
+    const allowed = routeMethods.filter((method) => app.hasRoute({ method, url: path }));
+    if (allowed.length > 0) {
+      return reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .send({ error: 'method_not_allowed', message: `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}` });
+    }
+    return reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${path}` });
+  });
 }
