@@ -10,7 +10,8 @@ import fp from 'fastify-plugin';
  */
 const corsPlugin: FastifyPluginAsync<{ origins: string[] }> = async (app, { origins }) => {
   await app.register(cors, {
-    origin: origins.length > 0 ? origins : false,
+    // A function rather than the list: with a list, the plugin still sends the other CORS headers to unlisted origins.
+    origin: (origin, callback) => callback(null, origin !== undefined && origins.includes(origin)),
     methods: ['GET', 'POST'],
     allowedHeaders: ['Authorization', 'Content-Type'],
     exposedHeaders: ['Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
