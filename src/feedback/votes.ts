@@ -17,7 +17,8 @@ export interface VoteStore {
  * used go first when `max` is reached (an evicted answer's next vote counts as new again).
  */
 export function createMemoryVoteStore({ max, ttlMs }: { max: number; ttlMs: number }): VoteStore {
-  const votes = new LRUCache<string, Verdict>({ max, ttl: ttlMs });
+  // The wall clock, like the token expiry it mirrors.
+  const votes = new LRUCache<string, Verdict>({ max, ttl: ttlMs, perf: Date, ttlResolution: 0 });
   return {
     async record(answerKey, verdict) {
       const outcome = votes.has(answerKey) ? 'replaced' : 'new';
