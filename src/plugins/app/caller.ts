@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ApiKey } from '../../config/access.js';
 import { bearerToken, equalsInConstantTime } from '../../routes/credentials.js';
+import { requestSpan } from '../../routes/request-trace.js';
 
 /** Who is calling: the API key when one was presented and is valid, else the client address. */
 export interface Caller {
@@ -37,6 +38,7 @@ const callerPlugin: FastifyPluginAsync<{ apiKeys: ApiKey[] }> = async (app, { ap
     const token = apiKeys.length > 0 ? bearerToken(request.headers.authorization) : '';
     const key = token ? findKey(token, apiKeys) : undefined;
     request.caller = key ? { id: key.id, name: key.name, kind: 'key' } : addressCaller(request.ip);
+    requestSpan(request)?.setAttributes({ 'caller.id': request.caller.id, 'caller.kind': request.caller.kind });
   });
 };
 

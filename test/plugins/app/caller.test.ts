@@ -1,5 +1,7 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { startOtlpReceiver } from '../../fakes/otlp.js';
+import { startAppWithLogs } from '../../helpers/app-with-logs.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { httpServerOptions } from '../../../src/http-server.js';
 import callerPlugin from '../../../src/plugins/app/caller.js';
@@ -36,5 +38,25 @@ describe('caller identity', () => {
     const app = await appWith({ TRUST_PROXY: '10.0.0.0/8' });
     expect(await whoami(app, { 'x-forwarded-for': '198.51.100.9' })).toMatchObject({ id: 'address:198.51.100.9' });
     expect(await whoami(app, { 'x-forwarded-for': '198.51.100.9' }, '192.0.2.1')).toMatchObject({ id: 'address:192.0.2.1' });
+  });
+
+  it('names the caller on the request span, by key name and never by key', async () => {
+    const otlp = await startOtlpReceiver();
+    const service = await startAppWithLogs({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlp.url}/v1/traces`, API_KEYS: 'mobile:sk-mobile-secret' });
+    try {
+      const response = await service.app.inject({
+        method: 'POST',
+        url: '/api/query',
+        headers: { authorization: 'Bearer sk-mobile-secret' },
+        payload: { query: 'what is RAG?' },
+      });
+      const traceId = (response.json() as { metadata: { trace_id: string } }).metadata.trace_id;
+      await service.close();
+      const span = otlp.spans().find((candidate) => candidate.traceId === traceId && candidate.name === 'POST /api/query');
+      expect(span?.attributes).toMatchObject({ 'caller.id': 'key:mobile', 'caller.kind': 'key' });
+      expect(JSON.stringify(otlp.spans())).not.toContain('sk-mobile-secret');
+    } finally {
+      await otlp.close();
+    }
   });
 });
