@@ -25,7 +25,7 @@ function findKey(given: string, keys: ApiKey[]): ApiKey | undefined {
   return found;
 }
 
-export const addressCaller = (ip: string): Caller => ({ id: `address:${ip}`, name: ip, kind: 'address' });
+const addressCaller = (ip: string): Caller => ({ id: `address:${ip}`, name: ip, kind: 'address' });
 
 /**
  * Decides the caller once per request, before anything counts or checks it. A wrong or missing key is
