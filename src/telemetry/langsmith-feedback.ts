@@ -41,20 +41,26 @@ export function createLangSmithFeedback({ settings, requestTimeoutMs, reporter, 
       });
       const score = feedback.helpful ? 1 : 0;
       const comment = feedback.comment && redact(feedback.comment);
-      // LangSmith refuses a second feedback with the same id (409); a replacing vote updates the first.
       if (feedback.first) {
-        await client.createFeedback({
-          runId,
-          sessionId,
-          key: 'user-feedback',
-          score,
-          comment,
-          feedbackId: feedback.id,
-          sourceInfo: feedback.userId ? { user_id: feedback.userId } : undefined,
-        });
-      } else {
-        await client.updateFeedback(feedback.id, { score, comment: comment ?? null });
+        const created = await client
+          .createFeedback({
+            runId,
+            sessionId,
+            key: 'user-feedback',
+            score,
+            comment,
+            feedbackId: feedback.id,
+            sourceInfo: feedback.userId ? { user_id: feedback.userId } : undefined,
+          })
+          .then(() => true, (error: unknown) => {
+            if ((error as { status?: number }).status === 409) return false;
+            throw error;
+          });
+        if (created) return;
       }
+      // A replacing vote, or a first one this process never saw (a restart, another replica): LangSmith
+      // refuses a second feedback with the same id (409), so the existing one is updated in place.
+      await client.updateFeedback(feedback.id, { score, comment: comment ?? null });
     } catch (error) {
       if (!abandoned.aborted) reporter.exportFailed('langsmith', 1, `feedback failed: ${(error as Error).message}`);
     }

@@ -94,6 +94,8 @@ describe('LangSmith observer', () => {
     const vote = { id, traceId: trace.root.traceId, userId: 'user-1' };
     observer.onFeedback?.({ ...vote, helpful: false, comment: 'missed the survey', first: true });
     observer.onFeedback?.({ ...vote, helpful: true, comment: 'found it after all', first: false });
+    // A first vote again, as after a restart that lost the vote store: still the same feedback.
+    observer.onFeedback?.({ ...vote, helpful: true, comment: 'found it after all', first: true });
     await observer.flush?.(5000);
     const root = fake().runs().find((run) => run.name === 'orchestrator');
     expect(fake().feedback()).toEqual([
