@@ -1,5 +1,6 @@
 // Builds the real app in-process (config → telemetry → buildApp) with a logger whose lines the test
 // can read. One app at a time per test file: OpenTelemetry's providers are process-global.
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { context, propagation, trace } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
@@ -62,3 +63,9 @@ export async function startAppWithLogs(env: Record<string, string> = {}, options
 
 /** Log lines whose message is `msg`. */
 export const linesWithMessage = (logs: LogLine[], msg: string) => logs.filter((line) => line.msg === msg);
+
+/** Puts the app on a free loopback port, for what only a real socket shows; returns the port. */
+export async function listenOnLoopback(app: FastifyInstance): Promise<number> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return (app.server.address() as AddressInfo).port;
+}

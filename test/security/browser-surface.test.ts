@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { listenOnLoopback, startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
 import { launchChromium } from '../helpers/chromium.js';
 
 // What a real browser does with the CORS and CSP headers: a page on a listed origin can call the API
@@ -26,8 +26,7 @@ let otherSite: string;
 beforeAll(async () => {
   [allowedSite, otherSite] = [await startSite(), await startSite()];
   service = await startAppWithLogs({ CORS_ORIGINS: allowedSite, API_KEYS: 'web:key-w' });
-  await service.app.listen({ port: 0, host: '127.0.0.1' });
-  apiUrl = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
+  apiUrl = `http://127.0.0.1:${await listenOnLoopback(service.app)}`;
   browser = await launchChromium();
 }, 30_000);
 afterAll(async () => {

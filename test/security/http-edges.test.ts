@@ -1,9 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { connect, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMetricsServer } from '../../src/routes/metrics-server.js';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { listenOnLoopback, startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { freePort } from '../ops/processes.js';
 
@@ -21,8 +20,7 @@ const post = (headers: Record<string, string>, payload: string | Buffer = body, 
 
 async function listening(env: Record<string, string> = {}) {
   service = await startAppWithLogs(env);
-  await service.app.listen({ port: 0, host: '127.0.0.1' });
-  return (service.app.server.address() as AddressInfo).port;
+  return listenOnLoopback(service.app);
 }
 
 const errorFields = ['error', 'message', 'details', 'trace_id'];

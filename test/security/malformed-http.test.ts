@@ -1,6 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { listenOnLoopback, startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
 import { createPrng } from '../helpers/prng.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { generateMalformedHttp } from './malformed-http.js';
@@ -14,8 +13,7 @@ let port: number;
 
 beforeAll(async () => {
   service = await startAppWithLogs();
-  await service.app.listen({ port: 0, host: '127.0.0.1' });
-  port = (service.app.server.address() as AddressInfo).port;
+  port = await listenOnLoopback(service.app);
 });
 afterAll(() => service?.close());
 
