@@ -160,6 +160,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       'Invalid configuration:\n  LANGFUSE_PUBLIC_KEY/LANGFUSE_SECRET_KEY: set both or neither',
     );
   }
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  if (raw.HEADERS_TIMEOUT_MS > raw.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('Invalid configuration:\n  HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS');
+  }
   return {
     port: raw.PORT,
     host: raw.HOST,
