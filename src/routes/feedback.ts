@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { voteId, type VoteStore } from '../feedback/votes.js';
-import type { Telemetry } from '../telemetry/index.js';
-import type { FeedbackTokens } from './feedback-token.js';
+import type { Telemetry } from '../telemetry/types.js';
+import type { FeedbackTokens } from '../security/feedback-token.js';
 import { errorResponseSchema, feedbackRequestSchema, feedbackResponseSchema } from './schemas.js';
 
 interface Options {
-  telemetry: Telemetry;
+  telemetry: Pick<Telemetry, 'recordFeedback'>;
   tokens: FeedbackTokens;
   votes: VoteStore;
 }

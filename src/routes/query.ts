@@ -1,14 +1,12 @@
-import { context } from '@opentelemetry/api';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
-import type { Telemetry } from '../telemetry/index.js';
-import type { AnswerOwner } from './feedback-token.js';
-import { requestTraceId } from './request-trace.js';
+import type { AnswerOwner } from '../security/feedback-token.js';
+import type { Telemetry } from '../telemetry/types.js';
 import { errorResponseSchema, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
 
 interface Options {
   orchestrate: Orchestrator;
-  telemetry: Telemetry;
+  telemetry: Pick<Telemetry, 'recordQuery'>;
   issueFeedbackToken: (owner: AnswerOwner) => string;
 }
 
@@ -28,7 +26,7 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
       const sessionKey = sessionId ?? userId;
       const started = performance.now();
       try {
-        const answer = await context.with(request.opentelemetry().context ?? context.active(), () => orchestrate({ query, userId, sessionId, topK }));
+        const answer = await request.runInTraceContext(() => orchestrate({ query, userId, sessionId, topK }));
         telemetry.recordQuery({
           status: 'success',
           queryType: answer.queryType,
@@ -42,7 +40,7 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
         reply.header('cache-control', 'no-store');
         return toResponse(answer, performance.now() - started, issueFeedbackToken({ traceId: answer.traceId, callerId: request.caller.id, userId }));
       } catch (error) {
-        telemetry.recordQuery({ status: 'error', sessionKey, traceId: requestTraceId(request) ?? '' });
+        telemetry.recordQuery({ status: 'error', sessionKey, traceId: request.traceId() ?? '' });
         throw error;
       }
     },

@@ -2,12 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listenOnLoopback, startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { listenOnLoopback, startTestApp, type TestApp } from '../helpers/app.js';
 import { launchChromium } from '../helpers/chromium.js';
 
 // What a real browser does with the CORS and CSP headers: a page on a listed origin can call the API
 // with a key, a page elsewhere cannot read a thing, and /docs renders under its policy with no inline script.
-let service: AppWithLogs;
+let service: TestApp;
 let apiUrl: string;
 let browser: Browser;
 const sites: Server[] = [];
@@ -25,7 +25,7 @@ let otherSite: string;
 
 beforeAll(async () => {
   [allowedSite, otherSite] = [await startSite(), await startSite()];
-  service = await startAppWithLogs({ CORS_ORIGINS: allowedSite, API_KEYS: 'web:key-w' });
+  service = await startTestApp({ CORS_ORIGINS: allowedSite, API_KEYS: 'web:key-w' });
   apiUrl = `http://127.0.0.1:${await listenOnLoopback(service.app)}`;
   browser = await launchChromium();
 }, 30_000);

@@ -1,13 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLangfuseFake, type LangfuseFake } from '../fakes/langfuse.js';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { fakeCredentials } from '../helpers/fake-sinks.js';
 import { metricValue } from '../helpers/metrics-text.js';
 
 // The attacks on feedback: scoring someone else's answer through traceparent, replaying one
 // token, and tokens that never expire.
 let langfuse: LangfuseFake;
-let service: AppWithLogs | undefined;
+let service: TestApp | undefined;
 
 beforeAll(async () => {
   langfuse = await startLangfuseFake({ publicKey: fakeCredentials.langfusePublic, secretKey: fakeCredentials.langfuseSecret });
@@ -20,7 +20,7 @@ afterEach(async () => {
 afterAll(() => langfuse?.close());
 
 async function start(env: Record<string, string> = {}) {
-  service = await startAppWithLogs({
+  service = await startTestApp({
     LANGFUSE_PUBLIC_KEY: fakeCredentials.langfusePublic,
     LANGFUSE_SECRET_KEY: fakeCredentials.langfuseSecret,
     LANGFUSE_BASE_URL: langfuse.url,

@@ -1,13 +1,13 @@
 import { gzipSync } from 'node:zlib';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMetricsServer } from '../../src/routes/metrics-server.js';
-import { listenOnLoopback, startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startMetricsServer } from '../../src/metrics-server.js';
+import { listenOnLoopback, startTestApp, type TestApp } from '../helpers/app.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { freePort } from '../ops/processes.js';
 
 // The issue's "loose HTTP edges", one by one, each with the answer the README promises.
-let service: AppWithLogs | undefined;
+let service: TestApp | undefined;
 afterEach(async () => {
   await service?.close();
   service = undefined;
@@ -19,7 +19,7 @@ const post = (headers: Record<string, string>, payload: string | Buffer = body, 
   service!.app.inject({ method: 'POST', url, headers, payload });
 
 async function listening(env: Record<string, string> = {}) {
-  service = await startAppWithLogs(env);
+  service = await startTestApp(env);
   return listenOnLoopback(service.app);
 }
 
@@ -34,7 +34,7 @@ const expectError = (response: { statusCode: number; json(): unknown }, status: 
 
 describe('content types and encodings', () => {
   it('answers 415 to a compressed body, gzip included, instead of reading it as text', async () => {
-    service = await startAppWithLogs();
+    service = await startTestApp();
     for (const [encoding, payload] of [['br', Buffer.from(body)], ['gzip', gzipSync(body)], ['deflate', Buffer.from(body)]] as const) {
       const response = await post({ 'content-type': 'application/json', 'content-encoding': encoding }, payload);
       expectError(response, 415, 'unsupported_media_type');
@@ -44,7 +44,7 @@ describe('content types and encodings', () => {
   });
 
   it('answers 415 to a charset other than UTF-8, and accepts UTF-8 however it is spelled', async () => {
-    service = await startAppWithLogs();
+    service = await startTestApp();
     for (const charset of ['utf-16', 'UTF-16LE', 'iso-8859-1', '"latin1"']) {
       const payload = charset.startsWith('utf-16') || charset.startsWith('UTF-16') ? Buffer.from(body, 'utf16le') : Buffer.from(body, 'latin1');
       const response = await post({ 'content-type': `application/json; charset=${charset}` }, payload);
@@ -56,7 +56,7 @@ describe('content types and encodings', () => {
   });
 
   it('answers 415 to text/plain and other types, as the README promises', async () => {
-    service = await startAppWithLogs();
+    service = await startTestApp();
     for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded', 'application/xml']) {
       expectError(await post({ 'content-type': type }), 415, 'unsupported_media_type');
     }
@@ -65,7 +65,7 @@ describe('content types and encodings', () => {
 
 describe('queries and field sizes', () => {
   it('refuses queries with no letter or digit before any model call', async () => {
-    service = await startAppWithLogs({ BODY_LIMIT_BYTES: String(64 * 1024) });
+    service = await startTestApp({ BODY_LIMIT_BYTES: String(64 * 1024) });
     for (const query of ['\u200b', '\u200b\u200c\u200d\u2060', '?!', '… — …', '\u00a0\u3000', '🙂🙂']) {
       const response = await post({ 'content-type': 'application/json' }, JSON.stringify({ query }));
       expectError(response, 400, 'validation_error');
@@ -78,7 +78,7 @@ describe('queries and field sizes', () => {
   });
 
   it('caps the bytes of a field as well as its characters: 4000 emoji are refused, 4000 Cyrillic letters are not', async () => {
-    service = await startAppWithLogs({ BODY_LIMIT_BYTES: String(64 * 1024) });
+    service = await startTestApp({ BODY_LIMIT_BYTES: String(64 * 1024) });
     const emoji = await post({ 'content-type': 'application/json' }, JSON.stringify({ query: `RAG ${'😀'.repeat(3996)}` }));
     expectError(emoji, 400, 'validation_error');
     expect(emoji.json()).toMatchObject({ message: expect.stringContaining('12000 bytes') });
@@ -88,7 +88,7 @@ describe('queries and field sizes', () => {
 
 describe('every error in the {error, message} shape', () => {
   it('answers 404 and 405 (with Allow) in JSON', async () => {
-    service = await startAppWithLogs();
+    service = await startTestApp();
     expectError(await service.app.inject({ url: '/nope' }), 404, 'not_found');
     const wrongMethod = await service.app.inject({ method: 'GET', url: '/api/query' });
     expectError(wrongMethod, 405, 'method_not_allowed');
@@ -117,14 +117,14 @@ describe('every error in the {error, message} shape', () => {
   });
 
   it('answers 413 in JSON', async () => {
-    service = await startAppWithLogs({ BODY_LIMIT_BYTES: '2048' });
+    service = await startTestApp({ BODY_LIMIT_BYTES: '2048' });
     expectError(await post({ 'content-type': 'application/json' }, JSON.stringify({ query: 'q'.repeat(4000) })), 413, 'payload_too_large');
   });
 
   it('answers in JSON on the metrics port too', async () => {
     const port = await freePort();
-    service = await startAppWithLogs({ METRICS_PORT: String(port), METRICS_TOKEN: 'scrape-secret', HOST: '127.0.0.1' });
-    const metricsServer = await startMetricsServer(service.config, service.telemetry.metrics);
+    service = await startTestApp({ METRICS_PORT: String(port), METRICS_TOKEN: 'scrape-secret', HOST: '127.0.0.1' });
+    const metricsServer = await startMetricsServer(service.config, service.telemetry);
     try {
       const notFound = await fetch(`http://127.0.0.1:${port}/nope`);
       expect(notFound.status).toBe(404);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listenOnLoopback, startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { listenOnLoopback, startTestApp, type TestApp } from '../helpers/app.js';
 import { createPrng } from '../helpers/prng.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { generateMalformedHttp } from './malformed-http.js';
@@ -8,11 +8,11 @@ import { generateMalformedHttp } from './malformed-http.js';
 const seed = 20_261_127;
 const requestCount = 140;
 
-let service: AppWithLogs;
+let service: TestApp;
 let port: number;
 
 beforeAll(async () => {
-  service = await startAppWithLogs();
+  service = await startTestApp();
   port = await listenOnLoopback(service.app);
 });
 afterAll(() => service?.close());

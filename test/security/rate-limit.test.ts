@@ -1,16 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 
 // Limits follow who is really calling (the API key, else the address), never a name the client picks.
 const limit = 3;
-let service: AppWithLogs | undefined;
+let service: TestApp | undefined;
 afterEach(async () => {
   await service?.close();
   service = undefined;
 });
 
 async function start(env: Record<string, string>) {
-  service = await startAppWithLogs(env);
+  service = await startTestApp(env);
   return service;
 }
 

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ApiKey } from '../../config/access.js';
-import { bearerToken, equalsInConstantTime } from '../../routes/credentials.js';
-import { requestSpan } from '../../routes/request-trace.js';
+import { bearerToken, equalsInConstantTime } from '../../security/credentials.js';
 
 /** Who is calling: the API key when one was presented and is valid, else the client address. */
 export interface Caller {
@@ -34,11 +33,13 @@ const addressCaller = (ip: string): Caller => ({ id: `address:${ip}`, name: ip, 
  */
 const callerPlugin: FastifyPluginAsync<{ apiKeys: ApiKey[] }> = async (app, { apiKeys }) => {
   app.decorateRequest('caller', null as unknown as Caller);
+  // The metrics port has no tracing.
+  const traced = app.hasRequestDecorator('annotateTrace');
   app.addHook('onRequest', async (request) => {
     const token = apiKeys.length > 0 ? bearerToken(request.headers.authorization) : '';
     const key = token ? findKey(token, apiKeys) : undefined;
     request.caller = key ? { id: key.id, name: key.name, kind: 'key' } : addressCaller(request.ip);
-    requestSpan(request)?.setAttributes({ 'caller.id': request.caller.id, 'caller.kind': request.caller.kind });
+    if (traced) request.annotateTrace({ 'caller.id': request.caller.id, 'caller.kind': request.caller.kind });
   });
 };
 

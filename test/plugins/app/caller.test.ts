@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { startOtlpReceiver } from '../../fakes/otlp.js';
-import { startAppWithLogs } from '../../helpers/app-with-logs.js';
+import { startTestApp } from '../../helpers/app.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { httpServerOptions } from '../../../src/http-server.js';
 import callerPlugin from '../../../src/plugins/app/caller.js';
@@ -42,7 +42,7 @@ describe('caller identity', () => {
 
   it('names the caller on the request span, by key name and never by key', async () => {
     const otlp = await startOtlpReceiver();
-    const service = await startAppWithLogs({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlp.url}/v1/traces`, API_KEYS: 'mobile:sk-mobile-secret' });
+    const service = await startTestApp({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlp.url}/v1/traces`, API_KEYS: 'mobile:sk-mobile-secret' });
     try {
       const response = await service.app.inject({
         method: 'POST',

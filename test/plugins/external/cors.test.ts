@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAppWithLogs, type AppWithLogs } from '../../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
 
 const allowed = 'https://app.example.com';
 const refused = 'https://evil.example.net';
-let service: AppWithLogs | undefined;
+let service: TestApp | undefined;
 afterEach(async () => {
   await service?.close();
   service = undefined;
@@ -20,7 +20,7 @@ const corsHeaders = (headers: Record<string, unknown>) => Object.keys(headers).f
 
 describe('CORS (CORS_ORIGINS)', () => {
   it('answers a preflight from a listed origin with the allowed methods and headers, Authorization included', async () => {
-    service = await startAppWithLogs({ CORS_ORIGINS: `${allowed},http://localhost:5173`, API_KEYS: 'web:key-w' });
+    service = await startTestApp({ CORS_ORIGINS: `${allowed},http://localhost:5173`, API_KEYS: 'web:key-w' });
     const response = await preflight(allowed);
     expect(response.statusCode).toBe(204);
     expect(response.headers).toMatchObject({
@@ -34,14 +34,14 @@ describe('CORS (CORS_ORIGINS)', () => {
   });
 
   it('gives an unlisted origin no CORS headers, on the preflight and on the request itself', async () => {
-    service = await startAppWithLogs({ CORS_ORIGINS: allowed });
+    service = await startTestApp({ CORS_ORIGINS: allowed });
     expect(corsHeaders((await preflight(refused)).headers)).toEqual([]);
     const post = await service.app.inject({ method: 'POST', url: '/api/query', headers: { origin: refused }, payload: { query: 'what is RAG?' } });
     expect(corsHeaders(post.headers)).toEqual([]);
   });
 
   it('lets a listed origin read the answer of a cross-origin POST, and its errors', async () => {
-    service = await startAppWithLogs({ CORS_ORIGINS: allowed, API_KEYS: 'web:key-w' });
+    service = await startTestApp({ CORS_ORIGINS: allowed, API_KEYS: 'web:key-w' });
     const post = (authorization?: string) =>
       service!.app.inject({
         method: 'POST',
@@ -59,14 +59,14 @@ describe('CORS (CORS_ORIGINS)', () => {
   });
 
   it('allows no origin by default', async () => {
-    service = await startAppWithLogs();
+    service = await startTestApp();
     expect(corsHeaders((await preflight(allowed)).headers)).toEqual([]);
   });
 });
 
 describe('Content-Security-Policy', () => {
   it('allows only the service’s own origin and no inline script, on answers and errors', async () => {
-    service = await startAppWithLogs();
+    service = await startTestApp();
     for (const response of [await service.app.inject({ url: '/healthz' }), await service.app.inject({ url: '/nope' })]) {
       const policy = String(response.headers['content-security-policy']);
       expect(policy).toContain("default-src 'self'");
@@ -78,7 +78,7 @@ describe('Content-Security-Policy', () => {
   });
 
   it('lets Swagger UI on /docs use inline styles, and nothing more', async () => {
-    service = await startAppWithLogs();
+    service = await startTestApp();
     const docs = await service.app.inject({ url: '/docs' });
     expect(docs.statusCode).toBe(200);
     const policy = String(docs.headers['content-security-policy']);

@@ -1,3 +1,4 @@
+import { sinkNames } from '../types.js';
 import {
   Counter,
   Gauge,
@@ -19,73 +20,29 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
   const registry = new Registry<OpenMetricsContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const registers = [registry];
+  const counter = <Label extends string>(name: string, help: string, labelNames: readonly Label[]) =>
+    new Counter<Label>({ name, help, labelNames, registers });
+  // Exemplars carry the trace id, so a latency or cost outlier links to its trace.
+  const histogramWithExemplars = <Label extends string>(name: string, help: string, labelNames: readonly Label[], buckets: number[]) =>
+    new Histogram<Label | 'trace_id'>({ name, help, labelNames, buckets, enableExemplars: true, registers });
 
   const metrics = {
     registry,
-    llmRequests: new Counter({
-      name: 'llm_requests_total',
-      help: 'LLM calls by model and outcome (status: success or error); retried attempts count once each',
-      labelNames: ['model', 'status'] as const,
-      registers,
-    }),
-    llmErrors: new Counter({
-      name: 'llm_errors_total',
-      help: 'Failed LLM attempts by model and error type (rate_limited, server_error, timeout, blocked, malformed, max_tokens, stream_error, circuit_open, network, client_error)',
-      labelNames: ['model', 'error_type'] as const,
-      registers,
-    }),
-    llmRetries: new Counter({
-      name: 'llm_retries_total',
-      help: 'LLM attempts that were retried, by model and error type',
-      labelNames: ['model', 'error_type'] as const,
-      registers,
-    }),
-    llmTokens: new Counter({
-      name: 'llm_tokens_total',
-      help: 'LLM tokens by model and type (input excludes cached; output excludes reasoning)',
-      labelNames: ['model', 'type'] as const,
-      registers,
-    }),
-    llmCost: new Counter({
-      name: 'llm_cost_total',
-      help: 'LLM cost in USD by model and prompt version, from the versioned price table',
-      labelNames: ['model', 'prompt_version'] as const,
-      registers,
-    }),
-    llmUnpricedCalls: new Counter({
-      name: 'llm_unpriced_calls_total',
-      help: 'LLM calls whose model is not in the price table (their cost is unknown, not zero)',
-      labelNames: ['model'] as const,
-      registers,
-    }),
-    llmLatency: new Histogram<'model' | 'trace_id'>({
-      name: 'llm_latency_seconds',
-      help: 'LLM call latency in seconds, retries included; exemplars carry the trace id',
-      labelNames: ['model'],
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
-      enableExemplars: true,
-      registers,
-    }),
+    llmRequests: counter('llm_requests_total', 'LLM calls by model and outcome (status: success or error); retried attempts count once each', ['model', 'status']),
+    llmErrors: counter('llm_errors_total', 'Failed LLM attempts by model and error type (rate_limited, server_error, timeout, blocked, malformed, max_tokens, stream_error, circuit_open, network, client_error)', ['model', 'error_type']),
+    llmRetries: counter('llm_retries_total', 'LLM attempts that were retried, by model and error type', ['model', 'error_type']),
+    llmTokens: counter('llm_tokens_total', 'LLM tokens by model and type (input excludes cached; output excludes reasoning)', ['model', 'type']),
+    llmCost: counter('llm_cost_total', 'LLM cost in USD by model and prompt version, from the versioned price table', ['model', 'prompt_version']),
+    llmUnpricedCalls: counter('llm_unpriced_calls_total', 'LLM calls whose model is not in the price table (their cost is unknown, not zero)', ['model']),
+    llmLatency: histogramWithExemplars('llm_latency_seconds', 'LLM call latency in seconds, retries included; exemplars carry the trace id', ['model'], [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30]),
     llmCircuitState: new Gauge({
       name: 'llm_circuit_breaker_state',
       help: 'Circuit breaker state per model: 0 closed, 1 half-open, 2 open',
       labelNames: ['model'] as const,
       registers,
     }),
-    queryRequests: new Counter({
-      name: 'query_requests_total',
-      help: 'Research queries by outcome (success or error)',
-      labelNames: ['status'] as const,
-      registers,
-    }),
-    queryCost: new Histogram<'query_type' | 'trace_id'>({
-      name: 'query_cost_usd',
-      help: 'Cost of one research query in USD (priced calls only)',
-      labelNames: ['query_type'],
-      buckets: [0, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
-      enableExemplars: true,
-      registers,
-    }),
+    queryRequests: counter('query_requests_total', 'Research queries by outcome (success or error)', ['status']),
+    queryCost: histogramWithExemplars('query_cost_usd', 'Cost of one research query in USD (priced calls only)', ['query_type'], [0, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5]),
     activeSessions: new Gauge({
       name: 'active_sessions',
       help: 'Distinct sessions (session_id, else user_id) seen in the last 15 minutes',
@@ -94,22 +51,8 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
         this.set(countActiveSessions());
       },
     }),
-    httpDuration: new Histogram<'route' | 'method' | 'status_code' | 'trace_id'>({
-      name: 'http_request_duration_seconds',
-      help: 'HTTP request duration by route template, method and status code',
-      labelNames: ['route', 'method', 'status_code'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      enableExemplars: true,
-      registers,
-    }),
-    agentDuration: new Histogram<'agent' | 'status' | 'trace_id'>({
-      name: 'agent_duration_seconds',
-      help: 'Agent run time by agent (orchestrator, retriever, reasoner) and outcome',
-      labelNames: ['agent', 'status'],
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
-      enableExemplars: true,
-      registers,
-    }),
+    httpDuration: histogramWithExemplars('http_request_duration_seconds', 'HTTP request duration by route template, method and status code', ['route', 'method', 'status_code'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+    agentDuration: histogramWithExemplars('agent_duration_seconds', 'Agent run time by agent (orchestrator, retriever, reasoner) and outcome', ['agent', 'status'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]),
     retrievalRelevance: new Histogram({
       name: 'retrieval_relevance',
       help: 'Mean normalised relevance (0..1) of the documents retrieved for a query',
@@ -122,24 +65,10 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
       buckets: [0, 1, 2, 3, 5, 8, 10, 15, 20],
       registers,
     }),
-    feedback: new Counter({
-      name: 'feedback_total',
-      help: 'User feedback by verdict (helpful: true or false)',
-      labelNames: ['helpful'] as const,
-      registers,
-    }),
-    telemetryExportFailures: new Counter({
-      name: 'telemetry_export_failures_total',
-      help: 'Failed telemetry exports by sink (otlp, langfuse, langsmith, loki)',
-      labelNames: ['sink'] as const,
-      registers,
-    }),
-    telemetryDropped: new Counter({
-      name: 'telemetry_dropped_total',
-      help: 'Telemetry items dropped by sink (spans, runs, scores or log lines), where the count is knowable',
-      labelNames: ['sink'] as const,
-      registers,
-    }),
+    feedback: counter('feedback_total', 'User feedback by verdict (helpful: true or false)', ['helpful']),
+    telemetryExportFailures: counter('telemetry_export_failures_total', 'Failed telemetry exports by sink (otlp, langfuse, langsmith, loki)', ['sink']),
+    telemetryInternalErrors: counter('telemetry_internal_errors_total', 'Telemetry writes that threw inside the service, by sink (tracing, langfuse, prometheus, logs, langsmith); the request went on', ['sink']),
+    telemetryDropped: counter('telemetry_dropped_total', 'Telemetry items dropped by sink (spans, runs, scores or log lines), where the count is knowable', ['sink']),
   };
   collectDefaultMetrics({ register: registry });
   // Gauges named *_total break the exposition-format rules (promtool flags them); the handle and request
@@ -153,6 +82,7 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
     metrics.telemetryExportFailures.inc({ sink }, 0);
     metrics.telemetryDropped.inc({ sink }, 0);
   }
+  for (const sink of sinkNames) metrics.telemetryInternalErrors.inc({ sink }, 0);
   for (const helpful of ['true', 'false'] as const) metrics.feedback.inc({ helpful }, 0);
   return { ...metrics, plainTextRegistry };
 }

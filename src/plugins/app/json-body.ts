@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 
 const unsupported = (message: string) => Object.assign(new Error(message), { statusCode: 415 });
 
@@ -22,20 +23,23 @@ function refusedEncoding(request: FastifyRequest): Error | undefined {
  * the request goes through with text the client never sent, so such bodies get a 400. Then it parses as
  * Fastify does (prototype-poisoning keys refused).
  */
-export function registerStrictJsonParser(app: FastifyInstance) {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    const refused = refusedEncoding(request);
-    if (refused) {
-      done(refused, undefined);
-      return;
-    }
-    const bytes = body as Buffer;
-    if (!isUtf8(bytes)) {
-      done(Object.assign(new Error('request body is not valid UTF-8'), { statusCode: 400 }), undefined);
-      return;
-    }
-    parseJson(request, bytes.toString('utf8'), done);
-  });
-}
+export default fp(
+  async (app: FastifyInstance) => {
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      const refused = refusedEncoding(request);
+      if (refused) {
+        done(refused, undefined);
+        return;
+      }
+      const bytes = body as Buffer;
+      if (!isUtf8(bytes)) {
+        done(Object.assign(new Error('request body is not valid UTF-8'), { statusCode: 400 }), undefined);
+        return;
+      }
+      parseJson(request, bytes.toString('utf8'), done);
+    });
+  },
+  { name: 'json-body' },
+);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { LangfuseClient } from '@langfuse/client';
-import type { Config } from '../config/index.js';
-import type { FailureReporter } from './failure-reporter.js';
-import { createKeyedSequence } from './keyed-sequence.js';
+import type { Config } from '../../config/index.js';
+import type { FailureReporter } from '../support/failure-reporter.js';
+import { createKeyedSequence } from '../support/keyed-sequence.js';
 
 export interface Score {
   /** LangFuse upserts by score id: the same id again updates the score in place. */
