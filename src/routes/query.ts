@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
+import type { AnswerOwner } from '../security/feedback-token.js';
 import type { Telemetry } from '../telemetry/types.js';
 import { errorResponseSchema, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
 
 interface Options {
   orchestrate: Orchestrator;
   telemetry: Pick<Telemetry, 'recordQuery'>;
-  issueFeedbackToken: (traceId: string, userId: string | undefined) => string;
+  issueFeedbackToken: (owner: AnswerOwner) => string;
 }
 
 export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchestrate, telemetry, issueFeedbackToken }) => {
@@ -20,7 +21,7 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
         response: { 200: queryResponseSchema, 400: errorResponseSchema, 502: errorResponseSchema, 503: errorResponseSchema, 504: errorResponseSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { query, user_id: userId, session_id: sessionId, top_k: topK } = request.body;
       const sessionKey = sessionId ?? userId;
       const started = performance.now();
@@ -35,7 +36,9 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
           sessionKey,
           traceId: answer.traceId,
         });
-        return toResponse(answer, performance.now() - started, issueFeedbackToken(answer.traceId, userId));
+        // The token is a credential for this caller's feedback: no shared cache may keep or replay it.
+        reply.header('cache-control', 'no-store');
+        return toResponse(answer, performance.now() - started, issueFeedbackToken({ traceId: answer.traceId, callerId: request.caller.id, userId }));
       } catch (error) {
         telemetry.recordQuery({ status: 'error', sessionKey, traceId: request.traceId() ?? '' });
         throw error;

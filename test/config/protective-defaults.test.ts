@@ -7,9 +7,21 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 describe('protective defaults', () => {
   it('pins every limit, timeout and retry setting of an empty environment', () => {
     const config = loadConfig({});
-    expect(config.security).toMatchObject({ bodyLimitBytes: 65_536, rateLimitPerMinute: 120, apiKeys: [], metricsPort: 0 });
+    expect(config.security).toMatchObject({
+      bodyLimitBytes: 65_536,
+      rateLimitPerMinute: 120,
+      rateLimitPerUserPerMinute: 0,
+      authFailuresPerMinute: 10,
+      apiKeys: [],
+      metricsPort: 0,
+      trustTraceparent: false,
+      corsOrigins: [],
+      feedbackTokenTtlSeconds: 7 * 24 * 3600,
+    });
+    expect(config.http).toEqual({ maxConnections: 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 15_000 });
     expect(config.llm).toMatchObject({
-      timeoutMs: 30_000,
+      timeoutMs: 15_000,
+      deadlineMs: 20_000,
       maxRetries: 2,
       retryBaseMs: 500,
       retryMaxDelayMs: 10_000,
@@ -20,7 +32,7 @@ describe('protective defaults', () => {
       models: { simple: 'gemini-2.5-flash-lite', medium: 'gemini-2.5-flash', complex: 'gemini-2.5-pro' },
     });
     expect(config.telemetry).toMatchObject({ exportTimeoutMs: 5000, queueSize: 2048, captureContent: false, redactPatterns: [] });
-    expect(config.shutdownTimeoutMs).toBe(8000);
+    expect(config.shutdownTimeoutMs).toBe(25_000);
   });
 
   describe('in the app built from them', () => {
@@ -32,13 +44,17 @@ describe('protective defaults', () => {
     });
     afterAll(() => testApp?.close());
 
-    it('gives Fastify the body limit and bounded request, connection and keep-alive timeouts', () => {
+    it('gives the listener the body limit, bounded timeouts and a connection cap', () => {
       expect(testApp.app.initialConfig).toMatchObject({
         bodyLimit: 65_536,
-        requestTimeout: 120_000,
-        connectionTimeout: 130_000,
+        requestTimeout: 15_000,
+        // Past the model's 20 s deadline, so that a slow answer can still be written.
+        connectionTimeout: 30_000,
         keepAliveTimeout: 72_000,
       });
+      expect(testApp.app.server.headersTimeout).toBe(10_000);
+      expect(testApp.app.server.requestTimeout).toBe(15_000);
+      expect(testApp.app.server.maxConnections).toBe(1024);
     });
 
     it('answers 413 one byte above the body limit and accepts a body at it', async () => {
@@ -54,8 +70,9 @@ describe('protective defaults', () => {
       expect((await send(bodyOf(65_536))).statusCode).not.toBe(413);
     });
 
-    it('limits a user to 120 queries a minute', async () => {
-      const ask = () => testApp.app.inject({ method: 'POST', url: '/api/query', payload: { query: 'what is RAG?', user_id: 'limit-probe' } });
+    it('limits a caller to 120 queries a minute', async () => {
+      // An address of its own, so that the other tests' requests do not count against it.
+      const ask = () => testApp.app.inject({ method: 'POST', url: '/api/query', remoteAddress: '10.9.9.9', payload: { query: 'what is RAG?' } });
       for (let i = 0; i < 120; i += 1) expect((await ask()).statusCode).toBe(200);
       expect((await ask()).statusCode).toBe(429);
     });

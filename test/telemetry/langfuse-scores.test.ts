@@ -21,7 +21,7 @@ describe('LangFuse score sink', () => {
       createFailureReporter(metrics, () => undefined),
     );
     const counted = async (name: string) => metricValue(await metrics.plainTextRegistry.metrics(), name, { sink: 'langfuse' });
-    const score = (index: number) => ({ traceId: index.toString(16).padStart(32, '0'), name: 'user-feedback', value: 1 });
+    const score = (index: number) => ({ id: `score-${index}`, traceId: index.toString(16).padStart(32, '0'), name: 'user-feedback', value: 1 });
 
     for (let i = 0; i < 1000; i += 1) scores.record(score(i));
     expect(await counted('telemetry_dropped_total')).toBe(0);
