@@ -166,29 +166,33 @@ describe('what the span sinks received for those calls', () => {
   it('shows every retried attempt as a span event and every final failure as a span error and an ERROR generation', async () => {
     // Its own calls, so that it asserts the same whether it runs alone or after the cases above: a success
     // after retries, a failure after retries, a failure that is not retried, and a failed stream.
-    const expectedTraces: Array<{ name: string; traceId: string; failedAttempts: number; finalError: boolean }> = [];
+    const expectedTraces: Array<{ name: string; traceId: string; failedAttempts: number; errorType?: string }> = [];
     for (const { name, script, error, failedAttempts } of ['500 then 503 then success', '503 on every attempt', 'malformed JSON body'].map(queryCase)) {
       const response = (await query(script)).result.json() as { trace_id?: string; metadata?: { trace_id: string } };
-      expectedTraces.push({ name, traceId: (response.trace_id ?? response.metadata?.trace_id) as string, failedAttempts, finalError: Boolean(error) });
+      // The API's error code is the client's error type with an llm_ prefix.
+      expectedTraces.push({ name, traceId: (response.trace_id ?? response.metadata?.trace_id) as string, failedAttempts, errorType: error?.replace(/^llm_/, '') });
     }
     const stream = streamCase('error chunk mid-stream');
     const streamed = await streamThroughClient(stream.script);
-    expectedTraces.push({ name: `stream: ${stream.name}`, traceId: streamed.result.traceId, failedAttempts: stream.failedAttempts, finalError: true });
+    expectedTraces.push({ name: `stream: ${stream.name}`, traceId: streamed.result.traceId, failedAttempts: stream.failedAttempts, errorType: stream.errorType });
 
     const generationOf = (traceId: string) =>
       sinks.otlp.spans().find((span) => span.traceId === traceId && span.name.startsWith('generate_content'));
     await sinks.otlp.waitForSpans(() => expectedTraces.every(({ traceId }) => generationOf(traceId)), 5000);
     await sinks.langfuse.waitFor(({ observations }) => expectedTraces.every(({ traceId }) => observations.some((o) => o.traceId === traceId && o.type === 'generation')), 5000);
 
-    expect(expectedTraces.map(({ finalError }) => finalError)).toEqual([false, true, true, true]);
-    for (const { name, traceId, failedAttempts, finalError } of expectedTraces) {
+    expect(expectedTraces.map(({ errorType }) => errorType)).toEqual([undefined, 'server_error', 'malformed', 'stream_error']);
+    for (const { name, traceId, failedAttempts, errorType } of expectedTraces) {
+      const finalError = errorType !== undefined;
       const span = generationOf(traceId);
       const retriedAttempts = finalError ? failedAttempts - 1 : failedAttempts;
       expect(span?.events.filter((event) => event.name === 'llm.attempt_failed'), name).toHaveLength(retriedAttempts);
       expect(span?.status.code, name).toBe(finalError ? 2 : 0);
+      expect(span?.attributes['error.type'], name).toBe(errorType);
       expect(span?.attributes['llm.retry.attempts'], name).toBe(failedAttempts + (finalError ? 0 : 1));
       const generation = sinks.langfuse.observations().find((o) => o.traceId === traceId && o.type === 'generation');
       expect(generation?.level ?? 'DEFAULT', name).toBe(finalError ? 'ERROR' : 'DEFAULT');
+      expect(generation?.statusMessage?.split(': ')[0], name).toBe(errorType);
     }
   });
 
