@@ -219,7 +219,7 @@ describe('the contract call with every sink on', () => {
     for (const { answer, value, comment } of verdicts) {
       const traceId = answer.metadata.trace_id;
       expect(langfuse.scores().filter((score) => score.traceId === traceId)).toEqual([
-        expect.objectContaining({ name: 'user-feedback', value, comment, dataType: 'BOOLEAN' }),
+        expect.objectContaining({ name: 'user-feedback', value, comment, dataType: 'BOOLEAN', metadata: { user_id: 'user-1' } }),
       ]);
       const root = (await langsmithRuns(traceId)).find((run) => run.name === 'orchestrator');
       expect(langsmith.feedback().filter((feedback) => feedback.run_id === root?.id)).toEqual([
