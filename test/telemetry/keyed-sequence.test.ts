@@ -49,4 +49,21 @@ describe('keyed sequence', () => {
     await expect(following).resolves.toBeUndefined();
     expect(log).toEqual(['start a1', 'end a1', 'start a2', 'end a2']);
   });
+
+  it('keeps a key in order when a task joins while a later one is still running', async () => {
+    const inOrder = createKeyedSequence();
+    const log: string[] = [];
+    const [first, second, third] = [task('a1', log), task('a2', log), task('a3', log)];
+    const runs = [inOrder('a', first.run), inOrder('a', second.run)];
+    first.finish();
+    await settle();
+    expect(log).toEqual(['start a1', 'end a1', 'start a2']);
+    runs.push(inOrder('a', third.run));
+    await settle();
+    expect(log).toEqual(['start a1', 'end a1', 'start a2']);
+    second.finish();
+    third.finish();
+    await Promise.all(runs);
+    expect(log).toEqual(['start a1', 'end a1', 'start a2', 'end a2', 'start a3', 'end a3']);
+  });
 });
