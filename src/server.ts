@@ -26,6 +26,9 @@ import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { queryRoutes } from './routes/query.js';
+import { queryStreamRoutes } from './routes/query-stream.js';
+import { uiConfigRoute } from './routes/ui-config.js';
+import { staticPage } from './plugins/external/static.js';
 import { registerHttpMetrics } from './routes/http-metrics.js';
 import { registerAuth } from './routes/auth.js';
 import { registerConnectionDraining } from './routes/drain.js';
@@ -128,6 +131,9 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
     await app.register(metricsRoute, { metrics: telemetry.metrics, token: config.security.metricsToken });
   }
   await app.register(queryRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue });
+  await app.register(queryStreamRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue, heartbeatMs: config.streamHeartbeatMs });
   await app.register(feedbackRoutes, { telemetry, verifyFeedbackToken: feedbackTokens.verify });
+  await app.register(uiConfigRoute, { config });
+  await app.register(staticPage);
   return app;
 }

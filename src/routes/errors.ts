@@ -11,6 +11,9 @@ const fastifyCodes: Record<string, { status: number; error: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, error: 'invalid_json' },
 };
 
+/** A model failure as clients see it, in a JSON error body or a stream's `error` event. */
+export const describeLlmError = (error: LlmError) => ({ error: `llm_${error.type}`, message: error.message });
+
 /** Every error leaves as `{error, message, details?, trace_id?}`; 5xx details stay in the logs. */
 export function registerErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -33,7 +36,7 @@ export function registerErrorHandling(app: FastifyInstance) {
         // Gemini's RetryInfo says when the quota frees up; without it, 30 s is a polite default.
         reply.header('retry-after', String(Math.ceil((error.retryAfterMs ?? 30_000) / 1000)));
       }
-      return reply.code(error.httpStatus).send({ error: `llm_${error.type}`, message: error.message, trace_id });
+      return reply.code(error.httpStatus).send({ ...describeLlmError(error), trace_id });
     }
     const known = error.code ? fastifyCodes[error.code] : undefined;
     if (known) return reply.code(known.status).send({ error: known.error, message: error.message, trace_id });

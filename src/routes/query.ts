@@ -2,6 +2,7 @@ import { context } from '@opentelemetry/api';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
 import type { Telemetry } from '../telemetry/index.js';
+import { answeredOutcome, toMetadata, toSource } from './answer-body.js';
 import { requestTraceId } from './request-trace.js';
 import { errorResponseSchema, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
 
@@ -28,15 +29,7 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
       const started = performance.now();
       try {
         const answer = await context.with(request.opentelemetry().context ?? context.active(), () => orchestrate({ query, userId, sessionId, topK }));
-        telemetry.recordQuery({
-          status: 'success',
-          queryType: answer.queryType,
-          costUsd: answer.llm.cost.costUsd,
-          retrievedDocs: answer.retrievedDocs,
-          averageRelevance: answer.averageRelevance,
-          sessionKey,
-          traceId: answer.traceId,
-        });
+        telemetry.recordQuery(answeredOutcome(answer, sessionKey));
         return toResponse(answer, performance.now() - started, issueFeedbackToken(answer.traceId, userId));
       } catch (error) {
         telemetry.recordQuery({ status: 'error', sessionKey, traceId: requestTraceId(request) ?? '' });
@@ -47,29 +40,5 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
 };
 
 function toResponse(answer: ResearchAnswer, latencyMs: number, feedbackToken: string): QueryResponse {
-  return {
-    answer: answer.answer,
-    sources: answer.sources.map(({ paper, score }) => ({
-      id: paper.id,
-      title: paper.title,
-      authors: paper.authors,
-      year: paper.year,
-      url: paper.url,
-      score,
-    })),
-    metadata: {
-      trace_id: answer.traceId,
-      feedback_token: feedbackToken,
-      model: answer.model,
-      prompt: answer.prompt,
-      query_type: answer.queryType,
-      complexity: answer.complexity,
-      tokens: answer.llm.usage,
-      cost_usd: answer.llm.cost.costUsd,
-      latency_ms: Math.round(latencyMs * 100) / 100,
-      retrieved_docs: answer.retrievedDocs,
-      avg_relevance: answer.averageRelevance,
-      agents: answer.agents.map(({ name, latencyMs: agentLatency }) => ({ name, latency_ms: agentLatency })),
-    },
-  };
+  return { answer: answer.answer, sources: answer.sources.map(toSource), metadata: toMetadata(answer, latencyMs, feedbackToken) };
 }

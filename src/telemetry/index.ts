@@ -13,7 +13,8 @@ import { startTracing } from './otel.js';
 import { createSessionTracker } from './sessions.js';
 
 export interface QueryOutcome {
-  status: 'success' | 'error';
+  /** `cancelled`: the client went away before the answer was complete. */
+  status: 'success' | 'error' | 'cancelled';
   queryType?: string;
   costUsd?: number | null;
   retrievedDocs?: number;

@@ -93,6 +93,8 @@ function recordOnSpan(generation: LangfuseGeneration, record: LlmCallRecord, cap
     'llm.prompt.name': request.promptRef.name,
     'llm.prompt.version': request.promptRef.version,
     ...(cost.costUsd !== null ? { 'gen_ai.usage.cost': cost.costUsd } : { 'llm.cost.unknown': true }),
+    ...(record.timeToFirstChunkMs !== undefined ? { 'gen_ai.response.time_to_first_chunk': record.timeToFirstChunkMs / 1000 } : {}),
+    ...(record.status === 'cancelled' ? { 'llm.cancelled': true } : {}),
     ...(response?.responseModel ? { 'gen_ai.response.model': response.responseModel } : {}),
     ...(response?.responseId ? { 'gen_ai.response.id': response.responseId } : {}),
     ...(response ? { 'gen_ai.response.finish_reasons': [response.finishReason.toLowerCase()] } : {}),
@@ -123,8 +125,9 @@ function recordOnSpan(generation: LangfuseGeneration, record: LlmCallRecord, cap
     },
     costDetails: cost.details ?? undefined,
     prompt: { name: request.promptRef.name, version: request.promptRef.version, isFallback: false },
-    level: record.status === 'error' ? 'ERROR' : 'DEFAULT',
-    statusMessage: record.error ? `${record.error.type}: ${record.error.message}` : undefined,
+    level: record.status === 'error' ? 'ERROR' : record.status === 'cancelled' ? 'WARNING' : 'DEFAULT',
+    statusMessage: record.error ? `${record.error.type}: ${record.error.message}` : record.status === 'cancelled' ? 'cancelled: the caller went away' : undefined,
+    completionStartTime: record.timeToFirstChunkMs !== undefined ? new Date(record.startedAt + record.timeToFirstChunkMs) : undefined,
     metadata: { attempts: record.attempts, provider: record.provider },
   });
   if (record.error) {
@@ -149,6 +152,13 @@ function recordMetrics(metrics: Metrics, record: LlmCallRecord) {
     value: record.latencyMs / 1000,
     exemplarLabels: { trace_id: record.traceId },
   });
+  if (record.timeToFirstChunkMs !== undefined) {
+    metrics.llmTimeToFirstChunk.observe({
+      labels: { gen_ai_operation_name: 'generate_content', gen_ai_provider_name: record.provider, gen_ai_request_model: record.request.model },
+      value: record.timeToFirstChunkMs / 1000,
+      exemplarLabels: { trace_id: record.traceId },
+    });
+  }
 }
 
 function logCall(logger: Logger, record: LlmCallRecord, captureContent: boolean) {
@@ -160,13 +170,14 @@ function logCall(logger: Logger, record: LlmCallRecord, captureContent: boolean)
     tokens: record.usage,
     cost_usd: record.cost.costUsd,
     latency_ms: Math.round(record.latencyMs),
+    ...(record.timeToFirstChunkMs !== undefined ? { time_to_first_chunk_ms: Math.round(record.timeToFirstChunkMs) } : {}),
     attempts: record.attempts,
     prompt: record.request.promptRef,
     ...(record.error ? { error_type: record.error.type, error: record.error.message } : {}),
     ...(captureContent ? { prompt_text: record.request.prompt, answer: record.response?.text } : {}),
   };
   if (record.status === 'error') logger.error(fields, 'llm call failed');
-  else logger.info(fields, 'llm call');
+  else logger.info(fields, record.status === 'cancelled' ? 'llm call cancelled' : 'llm call');
   if (record.cost.costUsd === null) {
     logger.warn({ model: record.request.model, response_model: record.response?.responseModel }, 'llm cost unknown: model not in price table');
   }

@@ -24,7 +24,7 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
     registry,
     llmRequests: new Counter({
       name: 'llm_requests_total',
-      help: 'LLM calls by model and outcome (status: success or error); retried attempts count once each',
+      help: 'LLM calls by model and outcome (status: success, error, or cancelled when the caller went away); retried attempts count once each',
       labelNames: ['model', 'status'] as const,
       registers,
     }),
@@ -63,6 +63,15 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
       help: 'LLM call latency in seconds, retries included; exemplars carry the trace id',
       labelNames: ['model'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      enableExemplars: true,
+      registers,
+    }),
+    // gen_ai.client.operation.time_to_first_chunk (semconv v1.41.1), in Prometheus naming, with its buckets.
+    llmTimeToFirstChunk: new Histogram<'gen_ai_operation_name' | 'gen_ai_provider_name' | 'gen_ai_request_model' | 'trace_id'>({
+      name: 'gen_ai_client_operation_time_to_first_chunk_seconds',
+      help: 'Time from the start of a streamed LLM call to its first chunk, in seconds; exemplars carry the trace id',
+      labelNames: ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_request_model'],
+      buckets: [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92],
       enableExemplars: true,
       registers,
     }),
