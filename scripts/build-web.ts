@@ -1,0 +1,34 @@
+// Builds the research page into dist/web: web/*.ts through tsc (tsconfig.web.json), the HTML and CSS
+// copied as they are. `--if-stale` skips the build when dist/web is newer than every source.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const sourceDir = join(root, 'web');
+const outDir = join(root, 'dist', 'web');
+const copied = ['index.html', 'style.css'];
+
+const newest = (paths: string[]) => Math.max(...paths.map((path) => statSync(path).mtimeMs));
+const oldest = (paths: string[]) => Math.min(...paths.map((path) => (existsSync(path) ? statSync(path).mtimeMs : -Infinity)));
+
+function isStale(): boolean {
+  const sources = readdirSync(sourceDir).map((name) => join(sourceDir, name));
+  const outputs = readdirSync(sourceDir).map((name) => join(outDir, name.replace(/\.ts$/, '.js')));
+  return oldest(outputs) < newest([...sources, join(root, 'tsconfig.web.json')]);
+}
+
+/** Returns whether it built. */
+export function buildWeb({ ifStale = false } = {}): boolean {
+  if (ifStale && !isStale()) return false;
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.web.json')], { stdio: 'inherit' });
+  mkdirSync(outDir, { recursive: true });
+  for (const name of copied) copyFileSync(join(sourceDir, name), join(outDir, name));
+  return true;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const built = buildWeb({ ifStale: process.argv.includes('--if-stale') });
+  console.log(built ? `research page built into ${outDir}` : 'research page is up to date');
+}
