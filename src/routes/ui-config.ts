@@ -34,5 +34,5 @@ export function uiSettings(config: Config) {
 /** GET /ui-config.json: outside /api, because the page reads it before anyone typed an API key. */
 export const uiConfigRoute: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
   const settings = uiSettings(config);
-  app.get('/ui-config.json', { schema: { hide: true } }, async (_request, reply) => reply.header('cache-control', 'no-store').send(settings));
+  app.get('/ui-config.json', { schema: { hide: true }, config: { rateLimit: false, otel: false } }, async (_request, reply) => reply.header('cache-control', 'no-store').send(settings));
 };
