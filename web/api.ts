@@ -29,6 +29,8 @@ export interface UiSettings {
 
 export interface StreamHandlers {
   onEvent(event: string, data: unknown): void;
+  /** SSE comments: the service's heartbeats. */
+  onComment?(text: string): void;
 }
 
 async function refusal(response: Response): Promise<ServiceError> {
@@ -51,7 +53,7 @@ export async function postJson(path: string, body: unknown, apiKey: string, sign
   return response;
 }
 
-/** Reads `event:`/`data:` blocks as they arrive; comments (heartbeats) are skipped. */
+/** Reads `event:`/`data:` blocks as they arrive, until the stream ends or a handler throws. */
 export async function readEvents(response: Response, handlers: StreamHandlers): Promise<void> {
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
@@ -65,6 +67,7 @@ export async function readEvents(response: Response, handlers: StreamHandlers): 
       const block = buffered.slice(0, end);
       buffered = buffered.slice(end + 2);
       const lines = block.split('\n');
+      for (const line of lines) if (line.startsWith(':')) handlers.onComment?.(line.slice(1).trim());
       const event = lines.find((line) => line.startsWith('event: '))?.slice(7);
       const data = lines.filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n');
       if (event) handlers.onEvent(event, JSON.parse(data));
