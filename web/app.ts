@@ -106,7 +106,10 @@ async function ask(): Promise<void> {
     else {
       ui.status.textContent = '';
       showError(describeError(error));
-      if (error instanceof ServiceError && error.status === 401) showApiKeyField();
+      if (error instanceof ServiceError && error.status === 401) {
+        showApiKeyField();
+        ui.apiKey.focus();
+      }
     }
   } finally {
     setRunning(undefined);
@@ -144,7 +147,6 @@ function apiKey(): string {
 function showApiKeyField(): void {
   ui.apiKeyRow.hidden = false;
   ui.apiKeyRow.closest('details')?.setAttribute('open', '');
-  ui.apiKey.focus();
 }
 
 function showMode(provider: UiSettings['provider']): void {
@@ -161,7 +163,7 @@ async function start(): Promise<void> {
   }
   showMode(settings.provider);
   if (settings.auth_required) {
-    ui.apiKeyRow.hidden = false;
+    showApiKeyField();
     ui.apiKey.value = sessionStorage.getItem(storageKeys.apiKey) ?? '';
     ui.apiKey.addEventListener('input', () => sessionStorage.setItem(storageKeys.apiKey, ui.apiKey.value));
   }

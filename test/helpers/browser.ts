@@ -30,8 +30,11 @@ export interface PageHarness {
   close(): Promise<void>;
 }
 
-/** Builds the page when its sources changed, starts the app from `env` on a free port, launches Chromium. */
-export async function startPageHarness(env: Record<string, string>): Promise<PageHarness> {
+/**
+ * Builds the page when its sources changed, starts the app from `env` on a free port, launches Chromium.
+ * `fakes` (the servers `env` points at) are closed with the harness.
+ */
+export async function startPageHarness(env: Record<string, string>, fakes: Array<{ close(): Promise<void> }> = []): Promise<PageHarness> {
   buildWeb({ ifStale: true });
   const testApp = await buildTestApp(env);
   await testApp.app.listen({ port: 0, host: '127.0.0.1' });
@@ -58,6 +61,26 @@ export async function startPageHarness(env: Record<string, string>): Promise<Pag
     async close() {
       await browser.close();
       await testApp.close();
+      await Promise.all(fakes.map((fake) => fake.close()));
     },
   };
+}
+
+/**
+ * Records the answer's text at every DOM change, and whether the "what you see" block was filled by
+ * then. A string, because it runs in the page (through the DevTools protocol, which the page's CSP allows).
+ */
+export const watchAnswer = (page: Page) =>
+  page.evaluate(`(() => {
+    const answer = document.getElementById('answer');
+    const block = document.getElementById('what-you-see');
+    window.answerGrowth = [];
+    new MutationObserver(() => window.answerGrowth.push({ text: answer.textContent, done: block.childElementCount > 0 }))
+      .observe(answer, { childList: true, characterData: true, subtree: true });
+  })()`);
+
+/** The distinct non-empty texts the answer showed before the "what you see" block appeared. */
+export async function answerStepsBeforeDone(page: Page): Promise<string[]> {
+  const growth = (await page.evaluate('window.answerGrowth')) as Array<{ text: string; done: boolean }>;
+  return [...new Set(growth.filter(({ done, text }) => !done && text !== '').map(({ text }) => text))];
 }

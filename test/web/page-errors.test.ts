@@ -14,12 +14,9 @@ beforeAll(async () => {
     GEMINI_BASE_URL: gemini.url,
     LLM_MAX_RETRIES: '0',
     RATE_LIMIT_PER_MINUTE: '2',
-  });
+  }, [gemini]);
 }, 60_000);
-afterAll(async () => {
-  await harness?.close();
-  await gemini?.close();
-});
+afterAll(() => harness?.close());
 
 async function ask(page: Page, { topK = '3', userId = '' } = {}): Promise<string> {
   await page.getByLabel('Research question').fill('What are the latest advances in RAG systems?');

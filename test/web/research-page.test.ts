@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GEMINI_TEXT } from '../fakes/gemini.js';
 import { pollUntil } from '../fakes/http-fake.js';
-import { startPageHarness, type PageHarness } from '../helpers/browser.js';
+import { answerStepsBeforeDone, startPageHarness, watchAnswer, type PageHarness } from '../helpers/browser.js';
 import { startFakeSinks, type FakeSinks } from '../helpers/fake-sinks.js';
 
 let sinks: FakeSinks;
@@ -18,25 +18,9 @@ beforeAll(async () => {
     LLM_MAX_RETRIES: '0',
     UI_JAEGER_URL: 'http://jaeger.example:16686',
     UI_LANGFUSE_URL: 'http://langfuse.example:3000/project/researcherai',
-  });
+  }, [sinks]);
 }, 60_000);
-afterAll(async () => {
-  await harness?.close();
-  await sinks?.close();
-});
-
-/**
- * Records the answer's text at every DOM change, and whether the "what you see" block was filled by
- * then. A string, because it runs in the page (through the DevTools protocol, so the page's CSP allows it).
- */
-const watchAnswer = (page: Page) =>
-  page.evaluate(`(() => {
-    const answer = document.getElementById('answer');
-    const block = document.getElementById('what-you-see');
-    window.answerGrowth = [];
-    new MutationObserver(() => window.answerGrowth.push({ text: answer.textContent, done: block.childElementCount > 0 }))
-      .observe(answer, { childList: true, characterData: true, subtree: true });
-  })()`);
+afterAll(() => harness?.close());
 
 async function ask(page: Page, question: string): Promise<void> {
   await page.getByLabel('Research question').fill(question);
@@ -46,18 +30,22 @@ async function ask(page: Page, question: string): Promise<void> {
 
 const field = (page: Page, name: string) => page.locator(`#what-you-see dd[data-field="${name}"]`);
 
-describe('the research page, in Chromium, answering with the Gemini fake', () => {
-  let page: Page;
-  let traceId: string;
+/** A new tab that asked the question and got the whole answer, with that answer's trace id. */
+async function answeredTab(): Promise<{ page: Page; traceId: string }> {
+  const page = await harness.openPage();
+  await ask(page, 'What are the latest advances in RAG systems?');
+  await page.getByText('Done.').waitFor();
+  return { page, traceId: (await field(page, 'trace-id').locator('code').textContent()) as string };
+}
 
+describe('the research page, in Chromium, answering with the Gemini fake', () => {
   it('streams the answer in several steps, then shows the sources and the "what you see" block', async () => {
-    page = await harness.openPage();
+    const page = await harness.openPage();
     await watchAnswer(page);
     await ask(page, 'What are the latest advances in RAG systems?');
     await page.getByText('Done.').waitFor();
 
-    const growth = (await page.evaluate('window.answerGrowth')) as Array<{ text: string; done: boolean }>;
-    const beforeDone = [...new Set(growth.filter(({ done, text }) => !done && text !== '').map(({ text }) => text))];
+    const beforeDone = await answerStepsBeforeDone(page);
     expect(beforeDone.length).toBeGreaterThanOrEqual(2);
     for (const [index, text] of beforeDone.entries()) {
       expect(DEFAULT_GEMINI_TEXT.startsWith(text)).toBe(true);
@@ -78,7 +66,7 @@ describe('the research page, in Chromium, answering with the Gemini fake', () =>
     expect(await field(page, 'retrieved-documents').textContent()).toMatch(/^3 · average relevance 0\.\d\d$/);
     expect(await field(page, 'latency').textContent()).toMatch(/^\d+\.\d\d s$/);
     expect(await field(page, 'time-to-first-token').textContent()).toMatch(/^\d+\.\d\d s \(seen by this page\)$/);
-    traceId = (await field(page, 'trace-id').locator('code').textContent()) as string;
+    const traceId = (await field(page, 'trace-id').locator('code').textContent()) as string;
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     const links = await field(page, 'trace-id').locator('a').evaluateAll((anchors) => anchors.map((a) => [a.textContent, a.getAttribute('href')]));
     // UI_GRAFANA_URL is unset, so there is no Grafana link.
@@ -90,9 +78,12 @@ describe('the research page, in Chromium, answering with the Gemini fake', () =>
 
     const path = await harness.screenshot(page, 'research-page');
     expect(statSync(path).mtimeMs).toBeGreaterThanOrEqual(startedAt);
+    await page.close();
   });
 
   it('sets completionStartTime on the LangFuse generation and time to first chunk on the span', async () => {
+    const { page, traceId } = await answeredTab();
+    await page.close();
     const { observations } = await sinks.langfuse.waitFor(({ observations: seen }) => seen.some((o) => o.traceId === traceId && o.type === 'generation'));
     const generation = observations.find((o) => o.traceId === traceId && o.type === 'generation');
     const completionStart = Date.parse(String(generation?.attributes['langfuse.observation.completion_start_time']).replaceAll('"', ''));
@@ -103,6 +94,7 @@ describe('the research page, in Chromium, answering with the Gemini fake', () =>
   });
 
   it('records a thumbs-up as the LangFuse score user-feedback on that trace', async () => {
+    const { page, traceId } = await answeredTab();
     await page.getByLabel('Comment (optional)').fill('clear and cited');
     await page.getByRole('button', { name: 'Helpful', exact: true }).click();
     await page.getByText('Feedback recorded (helpful). Thank you.').waitFor();
@@ -110,6 +102,7 @@ describe('the research page, in Chromium, answering with the Gemini fake', () =>
     expect(scores.filter((score) => score.traceId === traceId)).toEqual([
       expect.objectContaining({ name: 'user-feedback', value: 1, traceId, comment: 'clear and cited' }),
     ]);
+    await page.close();
   });
 
   it('shows markup in a model answer as text, and runs none of it', async () => {
