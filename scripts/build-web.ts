@@ -19,10 +19,17 @@ function isStale(): boolean {
   return oldest(outputs) < newest([...sources, join(root, 'tsconfig.web.json')]);
 }
 
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+
 /** Returns whether it built. */
 export function buildWeb({ ifStale = false } = {}): boolean {
   if (ifStale && !isStale()) return false;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.web.json')], { stdio: 'inherit' });
+  // An install without dev dependencies has no compiler: start anyway, serving whatever was built.
+  if (ifStale && !existsSync(tsc)) {
+    console.warn('research page not rebuilt: typescript is not installed (npm install without --omit=dev)');
+    return false;
+  }
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.web.json')], { stdio: 'inherit' });
   mkdirSync(outDir, { recursive: true });
   for (const name of copied) copyFileSync(join(sourceDir, name), join(outDir, name));
   return true;

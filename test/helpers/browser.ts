@@ -48,7 +48,8 @@ export async function startPageHarness(env: Record<string, string>, fakes: Array
     baseUrl,
     browser,
     async openPage({ width = 1024 } = {}) {
-      const context = await browser.newContext({ viewport: { width, height: 900 } });
+      // Narrow means a phone: isMobile makes Chromium lay out by the page's meta viewport, as phones do.
+      const context = await browser.newContext({ viewport: { width, height: 900 }, isMobile: width < 600, hasTouch: width < 600 });
       const page = await context.newPage();
       await page.goto(`${baseUrl}/`);
       return page;
