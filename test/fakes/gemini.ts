@@ -132,9 +132,17 @@ export async function startGeminiFake(options: GeminiFakeOptions = {}): Promise<
     if (step.kind === 'hang') return;
     if (step.kind === 'error') return sendError(res, step, reply.model);
     if (action === 'streamGenerateContent') {
-      res.once('close', () => {
-        if (!res.writableFinished) streamsClosedEarly += 1;
-      });
+      // A client that goes away mid-stream closes its end (FIN); Node keeps a half-open socket writable,
+      // so that, not a failed write, is the moment the client left. The fake then stops, as Gemini does.
+      let counted = false;
+      const leftEarly = () => {
+        if (counted || res.writableFinished) return;
+        counted = true;
+        streamsClosedEarly += 1;
+        res.destroy();
+      };
+      res.socket?.once('end', leftEarly);
+      res.once('close', leftEarly);
       await streamReply(res, step, reply, options.chunkDelayMs ?? 0);
     }
     else unaryReply(res, step, reply);
@@ -205,7 +213,9 @@ async function streamReply(res: ServerResponse, step: GeminiScript, reply: Reply
       for (const piece of pieces) {
         res.write(sseEvent(builder.partial(piece)));
         // Separate writes so clients see several network reads, as with the real API.
-        await (chunkDelayMs > 0 ? delay(chunkDelayMs) : new Promise((resolve) => setImmediate(resolve)));
+        if (chunkDelayMs > 0) await delay(chunkDelayMs);
+        // setImmediate runs after pending I/O, so a client that left during the delay is noticed first.
+        await new Promise((resolve) => setImmediate(resolve));
         if (res.destroyed) return;
       }
       res.end(sseEvent(builder.final(last, finishReason)));

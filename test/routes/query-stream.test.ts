@@ -13,7 +13,7 @@ let testApp: TestApp;
 let baseUrl: string;
 
 beforeAll(async () => {
-  gemini = await startGeminiFake({ apiKey: fakeCredentials.gemini, chunkDelayMs: 60 });
+  gemini = await startGeminiFake({ apiKey: fakeCredentials.gemini, chunkDelayMs: 150 });
   testApp = await buildTestApp({
     GEMINI_API_KEY: fakeCredentials.gemini,
     GEMINI_BASE_URL: gemini.url,
@@ -24,6 +24,9 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(testApp.app.server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
+  // The fetch aborted mid-stream leaves a spare connection open that never carries a request; Node counts
+  // it as active, not idle, so close() would wait for the connection timeout.
+  testApp.app.server.closeAllConnections();
   await testApp.close();
   await gemini.close();
 });
@@ -62,7 +65,7 @@ describe('POST /api/query/stream with the Gemini fake', () => {
       tokens: { input: 1000, cached: 200, output: 300, reasoning: 100, total: 1600 },
       retrieved_docs: 3,
     });
-    // The chunks arrive 60 ms apart and the heartbeat is set to 10 ms, so comments went out meanwhile.
+    // The chunks arrive 150 ms apart and the heartbeat is set to 10 ms, so comments went out meanwhile.
     expect(comments).toContain('heartbeat');
 
     const unary = (await (await postJson(baseUrl, '/api/query', question)).json()) as { metadata: Record<string, unknown> };
