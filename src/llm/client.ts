@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { context } from '@opentelemetry/api';
 import CircuitBreaker from 'opossum';
 import pRetry from 'p-retry';
 import type { Config } from '../config/index.js';
-import type { LlmCallTelemetry } from '../telemetry/llm-call.js';
 import { LlmCallCancelled, LlmError } from './errors.js';
 import { priceCall, type PricedCall } from './pricing.js';
+import type { LlmCallHandle, LlmTelemetryPort } from './telemetry-port.js';
 import type { LlmCallRecord, LlmProvider, LlmRequest, ProviderResponse, StreamChunk } from './types.js';
 import { emptyUsage, type TokenUsage } from './usage.js';
 
@@ -18,11 +17,22 @@ export interface LlmResult {
   traceId: string;
 }
 
-type BreakerState = 'closed' | 'half_open' | 'open';
+interface ClientOptions {
+  provider: LlmProvider;
+  /** The configured provider (`gemini` or `offline`), as the call descriptions name it. */
+  providerName: string;
+  telemetry: LlmTelemetryPort;
+  settings: Config['llm'];
+  /** Aborted when the server stops waiting for model calls at shutdown; calls then fail as `shutting_down`. */
+  stopSignal?: AbortSignal;
+}
 
-/** One attempt at the model, cancelled through `signal` (per-attempt timeout or the caller leaving). */
+type CallOutcome = Pick<LlmCallRecord, 'status' | 'response' | 'usage' | 'cost' | 'error'>;
+
+/** One attempt at the model, cancelled through `signal` (attempt timeout, deadline, shutdown or caller). */
 type Attempt = (signal: AbortSignal) => Promise<ProviderResponse>;
 
+/** How far a streamed call got: what the caller saw, and what it is billed if it leaves. */
 interface CallProgress {
   firstChunkAt?: number;
   usage?: TokenUsage;
@@ -30,6 +40,7 @@ interface CallProgress {
 }
 
 interface CallOptions {
+  /** The caller's signal: when it aborts, the call is recorded as `cancelled`. */
   callerSignal?: AbortSignal;
   canRetry?: () => boolean;
   progress?: () => CallProgress;
@@ -40,25 +51,19 @@ export interface StreamOptions {
   onDelta: (text: string) => void;
 }
 
-interface ClientOptions {
-  provider: LlmProvider;
-  providerName: string;
-  telemetry: LlmCallTelemetry;
-  settings: Config['llm'];
-  onBreakerState?: (model: string, state: BreakerState) => void;
-}
-
 /**
  * The only way the service calls a model. One call = one span covering every attempt; retries honour
  * Gemini's RetryInfo; a per-model circuit breaker fails fast while the model keeps failing. Whatever
  * happens, exactly one call description reaches the telemetry layer.
  */
-export function createLlmClient({ provider, providerName, telemetry, settings, onBreakerState }: ClientOptions) {
-  const breakers = new Map<string, CircuitBreaker<[Attempt, AbortSignal | undefined], ProviderResponse>>();
+export function createLlmClient({ provider, providerName, telemetry, settings, stopSignal }: ClientOptions) {
+  const breakers = new Map<string, CircuitBreaker<[Attempt, AbortSignal, AbortSignal | undefined], ProviderResponse>>();
   const breakerFor = (model: string) => {
     let breaker = breakers.get(model);
     if (!breaker) {
-      breaker = new CircuitBreaker((invoke: Attempt, callerSignal: AbortSignal | undefined) => attemptOnce(invoke, settings.timeoutMs, callerSignal), {
+      breaker = new CircuitBreaker(
+        (invoke: Attempt, signal: AbortSignal, callerSignal: AbortSignal | undefined) => attemptOnce(invoke, settings.timeoutMs, signal, callerSignal),
+        {
         timeout: false,
         resetTimeout: settings.circuitResetMs,
         rollingCountTimeout: 30_000,
@@ -66,100 +71,78 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
         errorThresholdPercentage: 50,
         // A blocked prompt, a bad request or a caller who went away says nothing about the model's health.
         errorFilter: (error: unknown) => error instanceof LlmCallCancelled || (error instanceof LlmError && !error.retryable),
-      });
-      breaker.on('open', () => onBreakerState?.(model, 'open'));
-      breaker.on('halfOpen', () => onBreakerState?.(model, 'half_open'));
-      breaker.on('close', () => onBreakerState?.(model, 'closed'));
-      onBreakerState?.(model, 'closed');
+        },
+      );
+      breaker.on('open', () => telemetry.recordBreaker(model, 'open'));
+      breaker.on('halfOpen', () => telemetry.recordBreaker(model, 'half_open'));
+      breaker.on('close', () => telemetry.recordBreaker(model, 'closed'));
+      telemetry.recordBreaker(model, 'closed');
       breakers.set(model, breaker);
     }
     return breaker;
   };
 
   /**
-   * What every call shares: one span, attempts through the breaker with retries, exactly one record.
-   * `invoke` makes one attempt; `options` lets a streamed call stop retrying once text reached the caller
-   * and report how far it got when the caller cancels.
+   * What every call shares: one span, attempts through the breaker with retries within one deadline,
+   * exactly one description. `invoke` makes one attempt; `options` lets a streamed call stop retrying
+   * once text reached its caller, and say how far it got when the caller leaves.
    */
   async function runCall(request: LlmRequest, invoke: Attempt, options: CallOptions = {}): Promise<LlmResult> {
     const { callerSignal, canRetry = () => true, progress = (): CallProgress => ({}) } = options;
-    const call = telemetry.start(request, provider.system, provider.serverAddress);
+    const call = telemetry.startLlmCall(request, provider.system, provider.serverAddress);
     const startedAt = Date.now();
     const started = performance.now();
-    let attempts = 0;
-    const finish = (record: Omit<LlmCallRecord, 'request' | 'provider' | 'startedAt' | 'latencyMs' | 'attempts' | 'traceId' | 'spanId'>) => {
-      const { firstChunkAt } = progress();
-      const full: LlmCallRecord = {
-        ...record,
-        request,
-        provider: providerName,
-        startedAt,
-        latencyMs: performance.now() - started,
-        ...(firstChunkAt !== undefined ? { timeToFirstChunkMs: firstChunkAt - started } : {}),
-        attempts,
-        traceId: call.traceId,
-        spanId: call.spanId,
-      };
-      context.with(call.context, () => call.finish(full));
-      return full;
-    };
-    const willRetry = (error: unknown) => error instanceof LlmError && error.retryable && canRetry();
+    const attempts = { count: 0 };
+    // One budget for every attempt and backoff, so that a call always ends within LLM_DEADLINE_MS.
+    const deadline = AbortSignal.timeout(settings.deadlineMs);
+    const signal = AbortSignal.any([deadline, ...(stopSignal ? [stopSignal] : []), ...(callerSignal ? [callerSignal] : [])]);
+    // The model call alone is inside the try: describing the outcome happens once, after it, so that
+    // nothing the telemetry layer does can turn a success into a failure or describe a call twice.
+    let outcome: CallOutcome;
+    let failure: Error | undefined;
     try {
-      const response = await context.with(call.context, () =>
-        pRetry(
-          async () => {
-            attempts += 1;
-            try {
-              return await breakerFor(request.model).fire(invoke, callerSignal);
-            } catch (error) {
-              throw error instanceof LlmCallCancelled ? error : asLlmError(error);
-            }
-          },
-          {
-            retries: settings.maxRetries,
-            factor: 2,
-            minTimeout: settings.retryBaseMs,
-            maxTimeout: settings.retryMaxDelayMs,
-            randomize: true,
-            signal: callerSignal,
-            shouldRetry: ({ error }) => willRetry(error),
-            onFailedAttempt: async ({ error, retriesLeft }) => {
-              const llmError = asLlmError(error);
-              if (retriesLeft <= 0 || !willRetry(llmError) || callerSignal?.aborted) return;
-              call.attemptFailed(llmError, attempts);
-              // Gemini says how long to wait on a 429 (RetryInfo), in the body rather than a header.
-              if (llmError.retryAfterMs) await sleep(Math.min(llmError.retryAfterMs, settings.retryMaxDelayMs), undefined, { signal: callerSignal });
-            },
-          },
-        ),
-      );
-      const usage = response.usage;
-      const cost = priceCall(usage, [response.responseModel, request.model]);
-      const record = finish({ status: 'success', response, usage, cost });
-      return {
-        text: response.text,
-        model: cost.pricedModel ?? response.responseModel ?? request.model,
-        usage,
-        cost,
-        latencyMs: record.latencyMs,
-        traceId: call.traceId,
-      };
+      const response = await call.runInContext(() => callWithRetries(request, invoke, call, attempts, signal, callerSignal, canRetry));
+      outcome = { status: 'success', response, usage: response.usage, cost: priceCall(response.usage, [response.responseModel, request.model]) };
     } catch (error) {
-      if (callerSignal?.aborted) {
+      if (callerSignal?.aborted && !stopSignal?.aborted) {
         const { usage = emptyUsage(), responseModel } = progress();
-        finish({ status: 'cancelled', usage, cost: priceCall(usage, [responseModel, request.model]) });
-        throw new LlmCallCancelled(call.traceId);
+        outcome = { status: 'cancelled', usage, cost: priceCall(usage, [responseModel, request.model]) };
+        failure = new LlmCallCancelled(call.traceId);
+      } else {
+        const llmFailure = stopSignal?.aborted ? shuttingDown(error) : deadline.aborted ? deadlineExceeded(error, settings.deadlineMs) : asLlmError(error);
+        const usage = llmFailure.usage ?? emptyUsage();
+        outcome = {
+          status: 'error',
+          usage,
+          cost: priceCall(usage, [llmFailure.responseModel, request.model]),
+          error: { type: llmFailure.type, message: llmFailure.message },
+        };
+        failure = llmFailure;
       }
-      const llmError = asLlmError(error);
-      const usage = llmError.usage ?? emptyUsage();
-      finish({
-        status: 'error',
-        usage,
-        cost: priceCall(usage, [llmError.responseModel, request.model]),
-        error: { type: llmError.type, message: llmError.message },
-      });
-      throw llmError;
     }
+    const latencyMs = performance.now() - started;
+    const { firstChunkAt } = progress();
+    call.finish({
+      ...outcome,
+      request,
+      provider: providerName,
+      startedAt,
+      latencyMs,
+      ...(firstChunkAt !== undefined ? { timeToFirstChunkMs: firstChunkAt - started } : {}),
+      attempts: attempts.count,
+      traceId: call.traceId,
+      spanId: call.spanId,
+    });
+    if (failure) throw failure;
+    const response = outcome.response as ProviderResponse;
+    return {
+      text: response.text,
+      model: outcome.cost.pricedModel ?? response.responseModel ?? request.model,
+      usage: outcome.usage,
+      cost: outcome.cost,
+      latencyMs,
+      traceId: call.traceId,
+    };
   }
 
   function generate(request: LlmRequest): Promise<LlmResult> {
@@ -189,27 +172,71 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
     });
   }
 
-  return { generate, generateStream, providerName };
+  function callWithRetries(
+    request: LlmRequest,
+    invoke: Attempt,
+    call: LlmCallHandle,
+    attempts: { count: number },
+    signal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+    canRetry: () => boolean,
+  ): Promise<ProviderResponse> {
+    const willRetry = (error: LlmError) => error.retryable && canRetry();
+    return pRetry(
+      async () => {
+        attempts.count += 1;
+        try {
+          return await breakerFor(request.model).fire(invoke, signal, callerSignal);
+        } catch (error) {
+          throw error instanceof LlmCallCancelled ? error : asLlmError(error);
+        }
+      },
+      {
+        retries: settings.maxRetries,
+        factor: 2,
+        minTimeout: settings.retryBaseMs,
+        maxTimeout: settings.retryMaxDelayMs,
+        randomize: true,
+        signal,
+        shouldRetry: ({ error }) => error instanceof LlmError && willRetry(error),
+        onFailedAttempt: async ({ error, retriesLeft }) => {
+          if (error instanceof LlmCallCancelled) return;
+          const llmError = asLlmError(error);
+          if (retriesLeft <= 0 || !willRetry(llmError)) return;
+          call.attemptFailed(llmError, attempts.count);
+          // Gemini says how long to wait on a 429 (RetryInfo), in the body rather than a header.
+          if (llmError.retryAfterMs) await sleep(Math.min(llmError.retryAfterMs, settings.retryMaxDelayMs), undefined, { signal });
+        },
+      },
+    );
+  }
+
+  return { generate, generateStream };
 }
 
 export type LlmClient = ReturnType<typeof createLlmClient>;
 
-async function attemptOnce(invoke: Attempt, timeoutMs: number, callerSignal?: AbortSignal): Promise<ProviderResponse> {
+async function attemptOnce(invoke: Attempt, timeoutMs: number, callSignal: AbortSignal, callerSignal: AbortSignal | undefined): Promise<ProviderResponse> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const cancel = () => controller.abort();
-  callerSignal?.addEventListener('abort', cancel, { once: true });
   try {
-    return await invoke(controller.signal);
+    return await invoke(AbortSignal.any([controller.signal, callSignal]));
   } catch (error) {
     // The provider reports any abort as a timeout; this one was the caller leaving.
     if (callerSignal?.aborted) throw new LlmCallCancelled();
     throw error;
   } finally {
     clearTimeout(timer);
-    callerSignal?.removeEventListener('abort', cancel);
   }
 }
+
+const shuttingDown = (cause: unknown) =>
+  new LlmError('shutting_down', 'the server is shutting down; retry the request', { retryable: false, cause });
+
+const deadlineExceeded = (cause: unknown, deadlineMs: number) =>
+  cause instanceof LlmError && cause.type !== 'timeout'
+    ? cause
+    : new LlmError('timeout', `no model answer within the ${deadlineMs} ms deadline (LLM_DEADLINE_MS)`, { retryable: false, cause });
 
 function asLlmError(error: unknown): LlmError {
   if (error instanceof LlmError) return error;

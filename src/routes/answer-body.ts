@@ -1,6 +1,6 @@
 import type { ResearchAnswer } from '../agents/orchestrator.js';
 import type { RankedPaper } from '../agents/retriever.js';
-import type { QueryOutcome } from '../telemetry/index.js';
+import type { QueryOutcome } from '../telemetry/types.js';
 import type { QueryResponse } from './schemas.js';
 
 /** A ranked paper as clients see it, in /api/query's `sources` and the stream's `sources` event. */

@@ -1,19 +1,18 @@
 import { PassThrough } from 'node:stream';
-import { context } from '@opentelemetry/api';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AnswerPlan, Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
 import { LlmCallCancelled, LlmError } from '../llm/errors.js';
-import type { Telemetry } from '../telemetry/index.js';
+import { describeLlmError } from '../plugins/app/errors.js';
+import type { AnswerOwner } from '../security/feedback-token.js';
+import type { Telemetry } from '../telemetry/types.js';
 import { answeredOutcome, toMetadata, toSource } from './answer-body.js';
-import { describeLlmError } from './errors.js';
-import { requestTraceId } from './request-trace.js';
 import { errorResponseSchema, queryRequestSchema } from './schemas.js';
 
 interface Options {
   orchestrate: Orchestrator;
-  telemetry: Telemetry;
-  issueFeedbackToken: (traceId: string, userId: string | undefined) => string;
+  telemetry: Pick<Telemetry, 'recordQuery'>;
+  issueFeedbackToken: (owner: AnswerOwner) => string;
   heartbeatMs: number;
 }
 
@@ -45,14 +44,15 @@ export const queryStreamRoutes: FastifyPluginAsyncZod<Options> = async (app, { o
       const clientGone = new AbortController();
       let planned!: (plan: AnswerPlan) => void;
       const firstEvent = new Promise<AnswerPlan>((resolve) => (planned = resolve));
-      const answering = context.with(request.opentelemetry().context ?? context.active(), () =>
+      const owner = (traceId: string): AnswerOwner => ({ traceId, callerId: request.caller.id, userId });
+      const answering = request.runInTraceContext(() =>
         orchestrate(
           { query, userId, sessionId, topK },
           {
             signal: clientGone.signal,
             onPlan: (plan) => {
               const { traceId, model, prompt, queryType, complexity } = plan;
-              const feedback_token = issueFeedbackToken(traceId, userId);
+              const feedback_token = issueFeedbackToken(owner(traceId));
               send('meta', { trace_id: traceId, feedback_token, model, prompt, query_type: queryType, complexity });
               planned(plan);
             },
@@ -65,7 +65,7 @@ export const queryStreamRoutes: FastifyPluginAsyncZod<Options> = async (app, { o
       try {
         plan = await Promise.race([firstEvent, answering.then(() => firstEvent)]);
       } catch (error) {
-        telemetry.recordQuery({ status: 'error', sessionKey, traceId: requestTraceId(request) ?? '' });
+        telemetry.recordQuery({ status: 'error', sessionKey, traceId: request.traceId() ?? '' });
         throw error;
       }
 
@@ -75,7 +75,7 @@ export const queryStreamRoutes: FastifyPluginAsyncZod<Options> = async (app, { o
       });
       const finished = (answer: ResearchAnswer) => {
         telemetry.recordQuery(answeredOutcome(answer, sessionKey));
-        send('done', toMetadata(answer, performance.now() - started, issueFeedbackToken(answer.traceId, userId)));
+        send('done', toMetadata(answer, performance.now() - started, issueFeedbackToken(owner(answer.traceId))));
       };
       const failed = (error: unknown) => {
         if (error instanceof LlmCallCancelled || clientGone.signal.aborted) {

@@ -1,15 +1,14 @@
-import { context } from '@opentelemetry/api';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
-import type { Telemetry } from '../telemetry/index.js';
+import type { AnswerOwner } from '../security/feedback-token.js';
+import type { Telemetry } from '../telemetry/types.js';
 import { answeredOutcome, toMetadata, toSource } from './answer-body.js';
-import { requestTraceId } from './request-trace.js';
 import { errorResponseSchema, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
 
 interface Options {
   orchestrate: Orchestrator;
-  telemetry: Telemetry;
-  issueFeedbackToken: (traceId: string, userId: string | undefined) => string;
+  telemetry: Pick<Telemetry, 'recordQuery'>;
+  issueFeedbackToken: (owner: AnswerOwner) => string;
 }
 
 export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchestrate, telemetry, issueFeedbackToken }) => {
@@ -23,16 +22,18 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
         response: { 200: queryResponseSchema, 400: errorResponseSchema, 502: errorResponseSchema, 503: errorResponseSchema, 504: errorResponseSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { query, user_id: userId, session_id: sessionId, top_k: topK } = request.body;
       const sessionKey = sessionId ?? userId;
       const started = performance.now();
       try {
-        const answer = await context.with(request.opentelemetry().context ?? context.active(), () => orchestrate({ query, userId, sessionId, topK }));
+        const answer = await request.runInTraceContext(() => orchestrate({ query, userId, sessionId, topK }));
         telemetry.recordQuery(answeredOutcome(answer, sessionKey));
-        return toResponse(answer, performance.now() - started, issueFeedbackToken(answer.traceId, userId));
+        // The token is a credential for this caller's feedback: no shared cache may keep or replay it.
+        reply.header('cache-control', 'no-store');
+        return toResponse(answer, performance.now() - started, issueFeedbackToken({ traceId: answer.traceId, callerId: request.caller.id, userId }));
       } catch (error) {
-        telemetry.recordQuery({ status: 'error', sessionKey, traceId: requestTraceId(request) ?? '' });
+        telemetry.recordQuery({ status: 'error', sessionKey, traceId: request.traceId() ?? '' });
         throw error;
       }
     },

@@ -1,23 +1,10 @@
-// Drives Debian's Chromium through playwright-core against the real app listening on a free port.
-// Flags from /work/shared/notes/browser.md: no sandbox as root, and no background calls to Google.
+// Drives Debian's Chromium (helpers/chromium.ts) against the real app listening on a free port.
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { buildWeb } from '../../scripts/build-web.js';
-import { buildTestApp, type TestApp } from './app.js';
-
-export const chromiumPath = '/usr/bin/chromium';
-
-const launchFlags = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { listenOnLoopback, startTestApp, type TestApp } from './app.js';
+import { launchChromium } from './chromium.js';
 
 export interface PageHarness {
   testApp: TestApp;
@@ -36,11 +23,10 @@ export interface PageHarness {
  */
 export async function startPageHarness(env: Record<string, string>, fakes: Array<{ close(): Promise<void> }> = []): Promise<PageHarness> {
   buildWeb({ ifStale: true });
-  const testApp = await buildTestApp(env);
-  await testApp.app.listen({ port: 0, host: '127.0.0.1' });
-  const baseUrl = `http://127.0.0.1:${(testApp.app.server.address() as AddressInfo).port}`;
-  // Playwright gives every launch a new empty profile directory of its own (and refuses --user-data-dir).
-  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: launchFlags });
+  const testApp = await startTestApp(env);
+  const baseUrl = `http://127.0.0.1:${await listenOnLoopback(testApp.app)}`;
+  // Playwright gives every launch a new empty profile directory of its own.
+  const browser = await launchChromium();
   const reports = join(process.cwd(), 'reports');
   mkdirSync(reports, { recursive: true });
   return {

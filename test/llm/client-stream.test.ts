@@ -1,20 +1,25 @@
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createLlmClient } from '../../src/llm/client.js';
 import { LlmCallCancelled, LlmError } from '../../src/llm/errors.js';
 import { createOfflineProvider } from '../../src/llm/providers/offline.js';
+import type { LlmTelemetryPort } from '../../src/llm/telemetry-port.js';
 import type { LlmCallRecord, LlmProvider, StreamChunk } from '../../src/llm/types.js';
-import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
 import { llmRequest } from '../helpers/llm-request.js';
 
-let telemetry: Telemetry;
 const records: LlmCallRecord[] = [];
 
-beforeAll(() => {
-  telemetry = startTelemetry(loadConfig({}), { logger: pino({ level: 'silent' }), observers: [{ onLlmCall: (record) => void records.push(record) }] });
-});
-afterAll(() => telemetry.shutdown(2000));
+/** The client's telemetry port, keeping each call's one description. */
+const recordingPort: LlmTelemetryPort = {
+  startLlmCall: () => ({
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    runInContext: (work) => work(),
+    attemptFailed: () => undefined,
+    finish: (record) => void records.push(record),
+  }),
+  recordBreaker: () => undefined,
+};
 
 const usage = { input: 10, cached: 0, output: 5, reasoning: 0, total: 15 };
 
@@ -41,7 +46,7 @@ const clientFor = (provider: LlmProvider) =>
   createLlmClient({
     provider,
     providerName: 'gemini',
-    telemetry: telemetry.llmCalls,
+    telemetry: recordingPort,
     settings: loadConfig({ LLM_MAX_RETRIES: '2', LLM_RETRY_BASE_MS: '1', LLM_RETRY_MAX_DELAY_MS: '2' }).llm,
   });
 

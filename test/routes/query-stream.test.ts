@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GEMINI_TEXT, startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { pollUntil } from '../fakes/http-fake.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { listenOnLoopback, startTestApp, type TestApp } from '../helpers/app.js';
 import { fakeCredentials } from '../helpers/fake-sinks.js';
 import { postJson } from '../helpers/http-client.js';
 import { metricValue } from '../helpers/metrics-text.js';
@@ -14,14 +13,13 @@ let baseUrl: string;
 
 beforeAll(async () => {
   gemini = await startGeminiFake({ apiKey: fakeCredentials.gemini, chunkDelayMs: 150 });
-  testApp = await buildTestApp({
+  testApp = await startTestApp({
     GEMINI_API_KEY: fakeCredentials.gemini,
     GEMINI_BASE_URL: gemini.url,
     LLM_MAX_RETRIES: '0',
     STREAM_HEARTBEAT_MS: '10',
   });
-  await testApp.app.listen({ port: 0, host: '127.0.0.1' });
-  baseUrl = `http://127.0.0.1:${(testApp.app.server.address() as AddressInfo).port}`;
+  baseUrl = `http://127.0.0.1:${await listenOnLoopback(testApp.app)}`;
 });
 afterAll(async () => {
   // The fetch aborted mid-stream leaves a spare connection open that never carries a request; Node counts

@@ -13,7 +13,7 @@ beforeAll(async () => {
     GEMINI_API_KEY: fakeCredentials.gemini,
     GEMINI_BASE_URL: gemini.url,
     LLM_MAX_RETRIES: '0',
-    RATE_LIMIT_PER_MINUTE: '2',
+    RATE_LIMIT_PER_USER_PER_MINUTE: '2',
   }, [gemini]);
 }, 60_000);
 afterAll(() => harness?.close());
@@ -54,7 +54,7 @@ describe('the research page shows failures plainly', () => {
     await page.getByText('Identity').click();
     await page.getByLabel('User id (optional)').fill('busy-reader');
     await page.getByLabel('Research question').fill('What are the latest advances in RAG systems?');
-    // The limit is 2 questions a minute per user id: the third is refused.
+    // The limit is 2 questions a minute per user id (RATE_LIMIT_PER_USER_PER_MINUTE): the third is refused.
     for (let question = 0; question < 2; question += 1) {
       await page.getByRole('button', { name: 'Ask' }).click();
       await page.getByText('Done.').waitFor();
