@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GEMINI_TEXT, startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { pollUntil } from '../fakes/http-fake.js';
 import { listenOnLoopback, startTestApp, type TestApp } from '../helpers/app.js';
-import { fakeCredentials } from '../helpers/fake-sinks.js';
+import { fakeCredentials, geminiEnv } from '../helpers/fake-sinks.js';
 import { postJson } from '../helpers/http-client.js';
 import { metricValue } from '../helpers/metrics-text.js';
 import { readSse, type SseEvent } from '../helpers/sse.js';
@@ -14,8 +14,7 @@ let baseUrl: string;
 beforeAll(async () => {
   gemini = await startGeminiFake({ apiKey: fakeCredentials.gemini, chunkDelayMs: 150 });
   testApp = await startTestApp({
-    GEMINI_API_KEY: fakeCredentials.gemini,
-    GEMINI_BASE_URL: gemini.url,
+    ...geminiEnv(gemini),
     LLM_MAX_RETRIES: '0',
     STREAM_HEARTBEAT_MS: '10',
   });

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { startPageHarness, type PageHarness } from '../helpers/browser.js';
-import { fakeCredentials } from '../helpers/fake-sinks.js';
+import { fakeCredentials, geminiEnv } from '../helpers/fake-sinks.js';
 
 let gemini: GeminiFake;
 let harness: PageHarness;
@@ -10,8 +10,7 @@ let harness: PageHarness;
 beforeAll(async () => {
   gemini = await startGeminiFake({ apiKey: fakeCredentials.gemini });
   harness = await startPageHarness({
-    GEMINI_API_KEY: fakeCredentials.gemini,
-    GEMINI_BASE_URL: gemini.url,
+    ...geminiEnv(gemini),
     LLM_MAX_RETRIES: '0',
     RATE_LIMIT_PER_USER_PER_MINUTE: '2',
   }, [gemini]);
