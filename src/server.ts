@@ -41,6 +41,8 @@ export interface AppDependencies {
   provider?: LlmProvider;
   /** Where repeated votes are recognised; in-process by default. */
   votes?: VoteStore;
+  /** The built research page; dist/web by default. */
+  webRoot?: string;
 }
 
 const maxRememberedVotes = 100_000;
@@ -52,7 +54,7 @@ function createProvider(config: Config): LlmProvider {
 }
 
 /** The app factory: wires agents, plugins, routes and telemetry. Tests call it and use `inject`. */
-export async function buildApp({ config, telemetry, corpus, provider, votes }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, telemetry, corpus, provider, votes, webRoot }: AppDependencies): Promise<FastifyInstance> {
   const promptRef = { name: defaultPromptName, version: config.promptVersion };
   getPrompt(promptRef);
   const papers = corpus ?? loadCorpus(config.corpusPath);
@@ -118,6 +120,6 @@ export async function buildApp({ config, telemetry, corpus, provider, votes }: A
   const voteStore = votes ?? createMemoryVoteStore({ max: maxRememberedVotes, ttlMs: config.security.feedbackTokenTtlSeconds * 1000 });
   await app.register(feedbackRoutes, { telemetry, tokens: feedbackTokens, votes: voteStore });
   await app.register(uiConfigRoute, { config });
-  await app.register(staticPage);
+  await app.register(staticPage, { root: webRoot });
   return app;
 }

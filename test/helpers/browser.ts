@@ -2,9 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { buildWeb } from '../../scripts/build-web.js';
 import { listenOnLoopback, startTestApp, type TestApp } from './app.js';
 import { launchChromium } from './chromium.js';
+import { ensureTestWebBuilt, testWebRoot } from './web-build.js';
 
 export interface PageHarness {
   testApp: TestApp;
@@ -22,8 +22,8 @@ export interface PageHarness {
  * `fakes` (the servers `env` points at) are closed with the harness.
  */
 export async function startPageHarness(env: Record<string, string>, fakes: Array<{ close(): Promise<void> }> = []): Promise<PageHarness> {
-  buildWeb({ ifStale: true });
-  const testApp = await startTestApp(env);
+  ensureTestWebBuilt();
+  const testApp = await startTestApp(env, { webRoot: testWebRoot });
   const baseUrl = `http://127.0.0.1:${await listenOnLoopback(testApp.app)}`;
   // Playwright gives every launch a new empty profile directory of its own.
   const browser = await launchChromium();

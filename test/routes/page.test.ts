@@ -1,15 +1,19 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../../scripts/build-web.js';
+import { defaultWebOutDir } from '../../scripts/build-web.js';
+import { webRoot } from '../../src/plugins/external/static.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { ensureTestWebBuilt, testWebRoot } from '../helpers/web-build.js';
 
 let testApp: TestApp;
 beforeAll(async () => {
-  buildWeb({ ifStale: true });
+  ensureTestWebBuilt();
   testApp = await startTestApp({
     RATE_LIMIT_PER_MINUTE: '5',
     UI_GRAFANA_URL: 'http://grafana.example:3000/',
     OTEL_SERVICE_NAME: 'researcherai',
-  });
+  }, { webRoot: testWebRoot });
 });
 afterAll(() => testApp.close());
 
@@ -65,5 +69,10 @@ describe('the research page routes', () => {
         range: { from: 'now-1h', to: 'now' },
       },
     });
+  });
+
+  it('serves by default from where `npm run build` puts the page', () => {
+    expect(webRoot.replace(/\/$/, '')).toBe(join(fileURLToPath(new URL('../..', import.meta.url)), 'dist', 'web'));
+    expect(defaultWebOutDir).toBe(webRoot.replace(/\/$/, ''));
   });
 });
