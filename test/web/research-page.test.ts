@@ -133,6 +133,8 @@ describe('the research page, in Chromium, answering with the Gemini fake', () =>
     const tab = await harness.openPage({ width: 375 });
     await tab.keyboard.press('Tab');
     expect(await tab.evaluate('document.activeElement.id')).toBe('query');
+    // Focus is visible: the :focus-visible outline, not the browser's default.
+    expect(await tab.evaluate('getComputedStyle(document.activeElement).outline')).toMatch(/^rgb\(255, 176, 0\) solid 3px$/);
     await tab.keyboard.type('What are the latest advances in RAG systems?');
     await tab.keyboard.press('Enter');
     await tab.getByText('Done.').waitFor();
