@@ -36,6 +36,8 @@ export interface TestAppOptions {
   provider?: LlmProvider;
   /** false: the service's own logger (stdout, and Loki with LOKI_URL); `logs` stays empty. */
   captureLogs?: boolean;
+  /** Where the research page is served from (test/helpers/web-build.ts). */
+  webRoot?: string;
 }
 
 /** `env` overrides the test defaults; a variable set to undefined falls back to the service's own default. */
@@ -54,7 +56,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {},
     },
   });
   const telemetry = startTelemetry(config, options.captureLogs === false ? {} : { logger: pino(loggerOptions(config), sink) });
-  const app = await buildApp({ config, telemetry, provider: options.provider });
+  const app = await buildApp({ config, telemetry, provider: options.provider, webRoot: options.webRoot });
   await app.ready();
   return {
     app,
