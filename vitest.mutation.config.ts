@@ -13,6 +13,8 @@ export default defineConfig({
     exclude: [
       // These build the app (test/helpers/app.ts) in beforeAll; the unit tests next to them cover the same code.
       'test/llm/client-failures.test.ts',
+      // Builds the telemetry layer (NodeSDK included) in beforeAll; client-semantics and gemini-provider cover it.
+      'test/llm/client.test.ts',
       'test/telemetry/langsmith.test.ts',
       'test/telemetry/langsmith-shutdown.test.ts',
       'test/telemetry/throwing-sinks.test.ts',
