@@ -1,0 +1,88 @@
+import { Writable } from 'node:stream';
+import { context, trace, TraceFlags } from '@opentelemetry/api';
+import { node } from '@opentelemetry/sdk-node';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { closeLogger, createLogger, loggerOptions } from '../../src/telemetry/sinks/logs.js';
+
+// What every log line carries, from the options the service's logger is built with: level, pid and no
+// hostname, trace ids inside a span (repeated under `meta` for Loki), secrets censored by path and
+// REDACT_PATTERNS masked anywhere in the line.
+function capture(env: Record<string, string> = {}) {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino(
+    loggerOptions(loadConfig(env)),
+    new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+        done();
+      },
+    }),
+  );
+  return { logger, lines };
+}
+
+const spanContext = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED };
+// A registered provider brings the context manager that carries the active span into the mixin.
+new node.NodeTracerProvider().register();
+const insideSpan = (work: () => void) => context.with(trace.setSpan(context.active(), trace.wrapSpanContext(spanContext)), work);
+
+describe('log lines', () => {
+  it('carry the level, the pid and no hostname, at LOG_LEVEL and above only', () => {
+    const { logger, lines } = capture({ LOG_LEVEL: 'warn' });
+    logger.info('not written');
+    logger.warn({ event: 'x' }, 'written');
+    expect(lines).toEqual([{ level: 40, time: expect.any(Number), pid: process.pid, event: 'x', msg: 'written' }]);
+  });
+
+  it('carry the trace and span ids inside a span, and under meta too when Loki is on', () => {
+    const plain = capture();
+    insideSpan(() => plain.logger.info('in a span'));
+    plain.logger.info('outside');
+    expect(plain.lines.map(({ trace_id, span_id, meta }) => [trace_id, span_id, meta])).toEqual([
+      [spanContext.traceId, spanContext.spanId, undefined],
+      [undefined, undefined, undefined],
+    ]);
+    const loki = capture({ LOKI_URL: 'http://127.0.0.1:9' });
+    insideSpan(() => loki.logger.info('in a span'));
+    expect(loki.lines[0]).toMatchObject({ trace_id: spanContext.traceId, span_id: spanContext.spanId, meta: { trace_id: spanContext.traceId, span_id: spanContext.spanId } });
+  });
+
+  it('censor credentials by path', () => {
+    const { logger, lines } = capture();
+    logger.info({
+      req: { headers: { authorization: 'Bearer a', cookie: 'c=1', 'x-api-key': 'k', 'x-goog-api-key': 'g', accept: 'json' } },
+      headers: { authorization: 'Basic b', cookie: 'd=2' },
+      langfuse: { apiKey: 'a1', secretKey: 's1', api_key: 'a2', password: 'p', token: 't', publicKey: 'pk' },
+      feedback_token: 'ft',
+    });
+    const [line] = lines;
+    const mark = '[REDACTED]';
+    expect(line).toMatchObject({
+      req: { headers: { authorization: mark, cookie: mark, 'x-api-key': mark, 'x-goog-api-key': mark, accept: 'json' } },
+      headers: { authorization: mark, cookie: mark },
+      langfuse: { apiKey: mark, secretKey: mark, api_key: mark, password: mark, token: mark, publicKey: 'pk' },
+      feedback_token: mark,
+    });
+  });
+
+  it('mask REDACT_PATTERNS in the message and every field, only when patterns are set', () => {
+    const masked = capture({ REDACT_PATTERNS: 'card-\\d+' });
+    masked.logger.info({ query: 'pay with card-1234', nested: { note: 'card-99' } }, 'asked about card-5');
+    expect(masked.lines[0]).toMatchObject({ query: 'pay with [REDACTED]', nested: { note: '[REDACTED]' }, msg: 'asked about [REDACTED]' });
+    const unmasked = capture();
+    unmasked.logger.info({ query: 'pay with card-1234' }, 'asked about card-5');
+    expect(unmasked.lines[0]).toMatchObject({ query: 'pay with card-1234', msg: 'asked about card-5' });
+  });
+});
+
+describe('the service logger', () => {
+  it('closes its stdout destination within the time it is given, and forgets it', async () => {
+    const logger = createLogger(loadConfig({ LOG_LEVEL: 'silent' }));
+    logger.info('never written at LOG_LEVEL=silent');
+    await closeLogger(logger, 2000);
+    // A second close has nothing left to end, and returns at once.
+    await closeLogger(logger, 60_000);
+  });
+});
