@@ -10,12 +10,14 @@ import { llmRequest } from '../helpers/llm-request.js';
 // client per test: retries, the breaker, deadlines, shutdown, what a failed call bills, and what the one
 // call description says. The RetryInfo wait is read from the sleep the client asks for, not from a clock.
 const sleeps = vi.hoisted(() => [] as number[]);
+const sleepSignals = vi.hoisted(() => [] as Array<AbortSignal | undefined>);
 vi.mock('node:timers/promises', async (importOriginal) => {
   const original = await importOriginal<typeof import('node:timers/promises')>();
   return {
     ...original,
-    setTimeout: async (ms: number) => {
+    setTimeout: async (ms: number, _value?: unknown, options?: { signal?: AbortSignal }) => {
       sleeps.push(ms);
+      sleepSignals.push(options?.signal);
     },
   };
 });
@@ -142,6 +144,22 @@ describe('a successful call', () => {
     expect(seen.breaker).toEqual([['gemini-flash-latest', 'closed']]);
   });
 
+  it('measures the latency from the start of the call to its end, in milliseconds', async () => {
+    let now = 5_000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const { provider } = scriptedProvider(async () => {
+        now = 5_250;
+        return answer();
+      });
+      const { client, seen } = clientWith(provider);
+      expect((await client.generate(llmRequest(model))).latencyMs).toBe(250);
+      expect(seen.records[0]?.latencyMs).toBe(250);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it('names the serving model when it has no price, and the requested one when the answer names none', async () => {
     const { provider } = scriptedProvider(answer({ responseModel: 'gemini-9-experimental' }), answer({ responseModel: undefined }));
     const { client } = clientWith(provider);
@@ -222,7 +240,10 @@ describe('retries', () => {
 
     const thrown = scriptedProvider(() => Promise.reject('not an Error'));
     const error = await failureOf(clientWith(thrown.provider).client.generate(llmRequest(model)));
-    expect([error.type, error.message, error.httpStatus]).toEqual(['network', 'not an Error', 502]);
+    expect([error.type, error.message, error.httpStatus, error.cause, error.name]).toEqual(['network', 'not an Error', 502, 'not an Error', 'LlmError']);
+    const nothing = scriptedProvider(() => Promise.reject(undefined));
+    const empty = await failureOf(clientWith(nothing.provider).client.generate(llmRequest(model)));
+    expect([empty.type, empty.message]).toEqual(['network', 'undefined']);
   });
 
   it('waits the RetryInfo delay before retrying a 429, capped at LLM_RETRY_MAX_DELAY_MS', async () => {
@@ -233,6 +254,8 @@ describe('retries', () => {
     await client.generate(llmRequest(model));
     expect(signals).toHaveLength(3);
     expect(sleeps).toEqual([250, 400]);
+    // The wait ends with the call: it listens to the call's signal (deadline, shutdown, caller).
+    expect(sleepSignals.at(-1)).toBeInstanceOf(AbortSignal);
     expect(seen.attemptsFailed).toEqual([
       ['rate_limited', 1],
       ['rate_limited', 2],
@@ -266,6 +289,7 @@ describe('the circuit breaker', () => {
     for (let call = 0; call < 2; call += 1) expect((await failureOf(client.generate(llmRequest(model)))).type).toBe('server_error');
     const error = await failureOf(client.generate(llmRequest(model)));
     expect([error.type, error.message, error.retryable, error.httpStatus]).toEqual(['circuit_open', 'model circuit breaker is open after repeated failures', false, 503]);
+    expect(error.cause).toMatchObject({ code: 'EOPENBREAKER' });
     expect(signals).toHaveLength(2);
     expect(seen.breaker).toEqual([
       [model, 'closed'],
@@ -315,7 +339,7 @@ describe('the circuit breaker', () => {
 
   it('is never opened by callers who went away', async () => {
     const { provider, signals } = scriptedProvider('wait-for-abort', 'wait-for-abort', 'wait-for-abort', answer());
-    const { client, seen } = clientWith(provider, { circuitFailures: 2, circuitResetMs: 60_000 });
+    const { client, seen } = clientWith(provider, { circuitFailures: 2, circuitResetMs: 60_000, maxRetries: 2 });
     for (let call = 0; call < 3; call += 1) {
       const leaving = new AbortController();
       const pending = failureOf(client.generateStream(llmRequest(model), { signal: leaving.signal, onDelta: () => undefined }));
@@ -325,6 +349,9 @@ describe('the circuit breaker', () => {
     }
     expect((await client.generate(llmRequest(model))).text).toBe('RAG retrieves, then generates.');
     expect(seen.breaker).toEqual([[model, 'closed']]);
+    // Nobody waits for a retry of a call whose caller left.
+    expect(seen.attemptsFailed).toEqual([]);
+    expect(seen.records.map(({ attempts }) => attempts)).toEqual([1, 1, 1, 1]);
   });
 });
 
@@ -380,6 +407,10 @@ describe('a failed call', () => {
     const { provider } = scriptedProvider(midStream);
     const error = await failureOf(clientWith(provider, { timeoutMs: 60_000, deadlineMs: 30 }).client.generate(llmRequest(model)));
     expect([error.type, error.message]).toEqual(['stream_error', 'stream failed after 12 characters']);
+    // The same cut, reported as a timeout, becomes the deadline's own timeout.
+    const timedOut = scriptedProvider('wait-for-abort');
+    const deadline = await failureOf(clientWith(timedOut.provider, { timeoutMs: 60_000, deadlineMs: 30 }).client.generate(llmRequest(model)));
+    expect([deadline.type, deadline.message]).toEqual(['timeout', 'no model answer within the 30 ms deadline (LLM_DEADLINE_MS)']);
   });
 
   it('fails a call in flight as shutting_down when the stop signal fires', async () => {
@@ -391,6 +422,7 @@ describe('a failed call', () => {
     stop.abort();
     const error = await pending;
     expect([error.type, error.message, error.retryable, error.httpStatus]).toEqual(['shutting_down', 'the server is shutting down; retry the request', false, 503]);
+    expect(error.cause).toBeDefined();
     expect(signals).toHaveLength(1);
     expect(seen.records[0]).toMatchObject({ status: 'error', error: { type: 'shutting_down', message: 'the server is shutting down; retry the request' } });
   });
@@ -415,7 +447,7 @@ describe('a failed call', () => {
     leaving.abort();
     const error = (await pending) as unknown as LlmCallCancelled;
     expect(error).toBeInstanceOf(LlmCallCancelled);
-    expect(error.traceId).toBe(traceId);
+    expect([error.traceId, error.name, error.message]).toEqual([traceId, 'LlmCallCancelled', 'model call cancelled: the caller went away']);
     expect(seen.records).toEqual([
       expect.objectContaining({
         status: 'cancelled',

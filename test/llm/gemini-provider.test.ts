@@ -173,6 +173,7 @@ describe('Gemini provider: answers that are failures', () => {
     gemini.enqueue({ kind: 'malformed' }, { kind: 'malformed' });
     const unary = await failure(provider().generate(llmRequest(model), live()));
     expect([unary.type, unary.message, unary.retryable]).toEqual(['malformed', 'model response could not be parsed', false]);
+    expect(unary.cause).toBeInstanceOf(Error);
     const streamed = await failure(provider().stream(llmRequest(model, true), live(), () => undefined));
     expect([streamed.type, streamed.message]).toEqual(['malformed', 'model response could not be parsed']);
   });
@@ -238,6 +239,7 @@ describe('Gemini provider: HTTP and network failures', () => {
     await gemini.setMode('down');
     const error = await failure(provider().generate(llmRequest(model), live()));
     expect([error.type, error.message, error.retryable, error.upstreamStatus]).toEqual(['network', 'model could not be reached', true, undefined]);
+    expect(error.cause).toBeInstanceOf(Error);
   });
 
   it('maps an aborted call to a retryable timeout, unary or streamed', async () => {
@@ -253,6 +255,7 @@ describe('Gemini provider: HTTP and network failures', () => {
       controller.abort();
       const error = await pending;
       expect([error.type, error.message, error.retryable]).toEqual(['timeout', 'model call timed out', true]);
+      expect(error.cause).toBeInstanceOf(Error);
     }
   });
 });
