@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LlmError } from '../../src/llm/errors.js';
 import type { LlmCallRecord } from '../../src/llm/types.js';
 import { metricValue } from '../helpers/metrics-text.js';
@@ -438,5 +438,124 @@ describe('a sink that throws', () => {
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(built.langsmith.agents).toEqual([expect.objectContaining({ name: 'orchestrator', traceId })]);
     expect(built.errors.map(([sink]) => sink)).toEqual(['tracing']);
+  });
+
+  it('still runs an agent whose span could not start, and writes nothing to the missing span', async () => {
+    const built = buildFanout();
+    built.sinks.spans.startAgent = () => {
+      throw new Error('span bug');
+    };
+    await withoutParent(() =>
+      built.fanout
+        .runAgent({ name: 'orchestrator', inputs: {}, trace: { name: 'q' } }, async (run) => {
+          run.annotate({ documents: 1 });
+          run.setOutputs({ answer: 'x' });
+          throw new Error('agent failed');
+        })
+        .catch(() => undefined),
+    );
+    expect(built.errors.map(([sink]) => sink)).toEqual(['tracing']);
+    expect(built.langsmith.agents).toEqual([expect.objectContaining({ metadata: { documents: 1 }, outputs: { answer: 'x' }, error: 'agent failed' })]);
+  });
+});
+
+describe('each write point', () => {
+  /** One of everything the fan-out does, so that a throwing method is reached wherever it is called. */
+  async function everything(built: ReturnType<typeof buildFanout>) {
+    await withoutParent(() =>
+      built.fanout.runAgent({ name: 'orchestrator', inputs: {}, trace: { name: 'q' } }, async (run) => {
+        run.annotate({ documents: 1 });
+        run.setOutputs({ answer: 'x' });
+        const handle = built.fanout.startLlmCall(llm.request, 'gcp.gemini', server);
+        handle.attemptFailed(new LlmError('network', 'reset'), 1);
+        handle.finish({ ...llm, traceId: handle.traceId, spanId: handle.spanId });
+      }),
+    );
+    await built.fanout.runAgent({ name: 'reasoner', inputs: {} }, () => Promise.reject(new Error('failed'))).catch(() => undefined);
+    built.fanout.recordBreaker(model, 'open');
+    built.fanout.recordQuery({ status: 'success', traceId: 'ab'.repeat(16) });
+    built.fanout.recordFeedback({ id: 'v', traceId: 'ab'.repeat(16), helpful: true, first: true });
+    built.fanout.recordHttp({ route: '/api/query', method: 'POST', statusCode: 200, durationSeconds: 0.1 });
+  }
+
+  const writePoints = [
+    ['spans', 'startGeneration', 'tracing'],
+    ['spans', 'attemptFailed', 'tracing'],
+    ['spans', 'describeGeneration', 'tracing'],
+    ['spans', 'end', 'tracing'],
+    ['spans', 'startAgent', 'tracing'],
+    ['spans', 'annotate', 'tracing'],
+    ['spans', 'failed', 'tracing'],
+    ['langfuse', 'observeGeneration', 'langfuse'],
+    ['langfuse', 'describeGeneration', 'langfuse'],
+    ['langfuse', 'observeAgent', 'langfuse'],
+    ['langfuse', 'annotateTrace', 'langfuse'],
+    ['langfuse', 'agentOutputs', 'langfuse'],
+    ['langfuse', 'agentFailed', 'langfuse'],
+    ['langfuse', 'feedback', 'langfuse'],
+    ['prometheus', 'llmAttemptFailed', 'prometheus'],
+    ['prometheus', 'llmCall', 'prometheus'],
+    ['prometheus', 'agentEnded', 'prometheus'],
+    ['prometheus', 'breaker', 'prometheus'],
+    ['prometheus', 'query', 'prometheus'],
+    ['prometheus', 'feedback', 'prometheus'],
+    ['prometheus', 'http', 'prometheus'],
+    ['logs', 'llmAttemptFailed', 'logs'],
+    ['logs', 'llmCall', 'logs'],
+    ['logs', 'feedback', 'logs'],
+    ['langsmith', 'onLlmCall', 'langsmith'],
+    ['langsmith', 'onAgentEnd', 'langsmith'],
+    ['langsmith', 'onFeedback', 'langsmith'],
+  ] as const;
+
+  it.each(writePoints)('counts a throwing %s.%s against %s', async (sinkKey, method, sinkName) => {
+    const built = buildFanout();
+    const bug = new Error(`${sinkKey}.${method} bug`);
+    (built.sinks[sinkKey] as unknown as Record<string, unknown>)[method] = () => {
+      throw bug;
+    };
+    await everything(built);
+    expect(built.errors.length).toBeGreaterThan(0);
+    expect(built.errors.filter(([, error]) => error === bug).map(([sink]) => sink)).toEqual(built.errors.map(() => sinkName));
+  });
+});
+
+describe('agent timing and records', () => {
+  it('observes each agent’s run time in seconds', async () => {
+    const built = buildFanout();
+    let now = 10_000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      await withoutParent(() =>
+        built.fanout.runAgent({ name: 'retriever', kind: 'retriever', inputs: {} }, async () => {
+          now = 10_250;
+        }),
+      );
+    } finally {
+      clock.mockRestore();
+    }
+    expect(metricValue(await built.metricsText(), 'agent_duration_seconds_sum', { agent: 'retriever', status: 'success' })).toBe(0.25);
+  });
+
+  it('gives LangSmith the metadata the agent started with, as a copy', async () => {
+    const built = buildFanout();
+    const metadata = { model: 'gemini-2.5-flash' };
+    await withoutParent(() =>
+      built.fanout.runAgent({ name: 'reasoner', inputs: {}, metadata }, async (run) => {
+        expect(run.traceId).toMatch(/^[0-9a-f]{32}$/);
+      }),
+    );
+    expect(built.langsmith.agents[0]?.metadata).toEqual({ model: 'gemini-2.5-flash' });
+    expect(built.langsmith.agents[0]?.metadata).not.toBe(metadata);
+    await built.fanout.runAgent({ name: 'reasoner', inputs: {} }, async (run) => run.annotate({ step: 2 }));
+    expect(built.langsmith.agents[1]?.metadata).toEqual({ step: 2 });
+  });
+
+  it('writes trace metadata for the root agent only', async () => {
+    const built = buildFanout();
+    await withoutParent(() => built.fanout.runAgent({ name: 'reasoner', inputs: {} }, async (run) => run.annotate({ step: 2 })));
+    const [span] = built.spans();
+    expect(span!.attributes.step).toBe(2);
+    expect(Object.keys(span!.attributes).filter((key) => key.startsWith('langfuse.trace.'))).toEqual([]);
   });
 });
