@@ -22,7 +22,8 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   // Two shared cores: one test process per core.
   concurrency: 2,
-  timeoutMS: 20_000,
+  // A mutant that hangs (a lost abort, a timer never cleared) is cut this long after the tests' own time.
+  timeoutMS: 10_000,
   thresholds: { high: 90, low: 85, break: 85 },
   tempDirName: 'reports/mutation/.stryker-tmp',
   cleanTempDir: 'always',
