@@ -1,0 +1,138 @@
+import http from 'node:http';
+import https from 'node:https';
+import { TraceFlags } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ExportSinkName, FailureReporter } from '../support/failure-reporter.js';
+import { encodeSpan, traceRequestJson } from './otlp-json.js';
+
+/** One OTLP/HTTP JSON destination (Jaeger, LangFuse): where, with which headers, which spans, with or without content. */
+export interface OtlpDestination {
+  sink: ExportSinkName;
+  url: string;
+  headers?: Record<string, string>;
+  accept(span: ReadableSpan): boolean;
+  withContent: boolean;
+}
+
+export interface OtlpExportOptions {
+  destinations: OtlpDestination[];
+  /** Spans waiting for export; beyond it new spans are dropped and counted for each destination they were for. */
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMillis: number;
+  timeoutMillis: number;
+  reporter: FailureReporter;
+  /** Masks REDACT_PATTERNS in every exported string. */
+  maskText: (text: string) => string;
+  onStart?(span: Span): void;
+}
+
+/**
+ * The span processor and exporter for every OTLP destination at once: each ended span is queued once,
+ * each batch is encoded once (sinks/otlp-json.ts), and each destination gets its own request built from
+ * the same pieces: Jaeger the content-free view, LangFuse its observations with content. Failed and
+ * dropped spans are counted per destination; one batch is in flight at a time, each post bounded by
+ * the export timeout.
+ */
+export class OtlpExportProcessor implements SpanProcessor {
+  private readonly queue: ReadableSpan[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | undefined;
+  private stopped = false;
+  private readonly agents = new Map<string, http.Agent>();
+  // One request body buffer per destination, reused: a fresh buffer per export was most of its encoding
+  // time here (docs/BENCHMARKS.md). Safe because a destination has one post in flight at a time.
+  private readonly bodies = new Map<string, Buffer>();
+
+  constructor(private readonly options: OtlpExportOptions) {}
+
+  onStart(span: Span): void {
+    this.options.onStart?.(span);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if (this.stopped || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if (this.queue.length >= this.options.maxQueueSize) {
+      for (const destination of this.options.destinations) if (destination.accept(span)) this.options.reporter.dropped(destination.sink, 1);
+      return;
+    }
+    this.queue.push(span);
+    if (this.queue.length >= this.options.maxExportBatchSize) void this.drain();
+    else this.timer ??= setTimeout(() => void this.drain(), this.options.scheduledDelayMillis).unref();
+  }
+
+  async forceFlush(): Promise<void> {
+    await this.drain();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.drain();
+    this.stopped = true;
+    for (const agent of this.agents.values()) agent.destroy();
+  }
+
+  private drain(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.draining ??= (async () => {
+      while (this.queue.length > 0) await this.export(this.queue.splice(0, this.options.maxExportBatchSize));
+    })().finally(() => {
+      this.draining = undefined;
+    });
+    return this.draining;
+  }
+
+  private async export(batch: ReadableSpan[]): Promise<void> {
+    const encoded = batch.map((span) => encodeSpan(span, this.options.maskText));
+    await Promise.all(
+      this.options.destinations.map((destination) => {
+        const spans = encoded.filter(({ span }) => destination.accept(span));
+        if (spans.length === 0) return undefined;
+        return this.post(destination, traceRequestJson(spans, destination.withContent)).catch((error: unknown) =>
+          this.options.reporter.exportFailed(destination.sink, spans.length, (error as Error).message),
+        );
+      }),
+    );
+  }
+
+  private bodyBuffer(sink: string, body: string): Buffer {
+    let buffer = this.bodies.get(sink);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only a body that might not fit is measured.
+    if (!buffer || buffer.length < body.length * 3) {
+      const needed = Buffer.byteLength(body);
+      if (!buffer || buffer.length < needed) this.bodies.set(sink, (buffer = Buffer.allocUnsafe(Math.max(Math.ceil(needed * 1.25), 64 * 1024))));
+    }
+    return buffer.subarray(0, buffer.write(body));
+  }
+
+  private post(destination: OtlpDestination, body: string): Promise<void> {
+    const url = new URL(destination.url);
+    const client = url.protocol === 'https:' ? https : http;
+    let agent = this.agents.get(destination.sink);
+    if (!agent) this.agents.set(destination.sink, (agent = new client.Agent({ keepAlive: true, maxSockets: 2 })));
+    const payload = this.bodyBuffer(destination.sink, body);
+    return new Promise<void>((resolve, reject) => {
+      const request = client.request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          timeout: this.options.timeoutMillis,
+          headers: { ...destination.headers, 'content-type': 'application/json', 'content-length': payload.length },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => {
+            const status = response.statusCode ?? 0;
+            if (status >= 200 && status < 300) resolve();
+            else reject(new Error(`OTLP export answered ${status}`));
+          });
+          response.on('error', reject);
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error(`OTLP export timed out after ${this.options.timeoutMillis} ms`)));
+      request.on('error', reject);
+      request.end(payload);
+    });
+  }
+}
