@@ -1,9 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import { TraceFlags } from '@opentelemetry/api';
+import pRetry from 'p-retry';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ExportSinkName, FailureReporter } from '../support/failure-reporter.js';
 import { encodeSpan, traceRequestJson } from './otlp-json.js';
+
+const retryableStatuses = new Set([429, 502, 503, 504]);
 
 /** One OTLP/HTTP JSON destination (Jaeger, LangFuse): where, with which headers, which spans, with or without content. */
 export interface OtlpDestination {
@@ -88,11 +91,28 @@ export class OtlpExportProcessor implements SpanProcessor {
       this.options.destinations.map((destination) => {
         const spans = encoded.filter(({ span }) => destination.accept(span));
         if (spans.length === 0) return undefined;
-        return this.post(destination, traceRequestJson(spans, destination.withContent)).catch((error: unknown) =>
+        return this.postWithRetries(destination, traceRequestJson(spans, destination.withContent)).catch((error: unknown) =>
           this.options.reporter.exportFailed(destination.sink, spans.length, (error as Error).message),
         );
       }),
     );
+  }
+
+  /**
+   * As the SDK's exporter does, a refused connection, a reset keep-alive socket or a 429/502/503/504 is
+   * retried with backoff; a destination that does not answer within the timeout is not (it is hanging).
+   */
+  private postWithRetries(destination: OtlpDestination, body: string): Promise<void> {
+    return pRetry(() => this.post(destination, body), {
+      retries: 2,
+      minTimeout: 500,
+      factor: 2,
+      randomize: true,
+      shouldRetry: ({ error }) => {
+        const { status, code } = error as { status?: number; code?: string };
+        return status === undefined ? code !== 'ETIMEDOUT' : retryableStatuses.has(status);
+      },
+    });
   }
 
   private bodyBuffer(sink: string, body: string): Buffer {
@@ -125,12 +145,14 @@ export class OtlpExportProcessor implements SpanProcessor {
           response.on('end', () => {
             const status = response.statusCode ?? 0;
             if (status >= 200 && status < 300) resolve();
-            else reject(new Error(`OTLP export answered ${status}`));
+            else reject(Object.assign(new Error(`OTLP export answered ${status}`), { status }));
           });
           response.on('error', reject);
         },
       );
-      request.on('timeout', () => request.destroy(new Error(`OTLP export timed out after ${this.options.timeoutMillis} ms`)));
+      request.on('timeout', () =>
+        request.destroy(Object.assign(new Error(`OTLP export timed out after ${this.options.timeoutMillis} ms`), { code: 'ETIMEDOUT' })),
+      );
       request.on('error', reject);
       request.end(payload);
     });
