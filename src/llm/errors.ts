@@ -12,6 +12,7 @@ const httpStatusByType: Record<LlmErrorType, 502 | 503 | 504> = {
   stream_error: 502,
   client_error: 502,
   circuit_open: 503,
+  shutting_down: 503,
 };
 
 const retryableTypes = new Set<LlmErrorType>(['rate_limited', 'server_error', 'timeout', 'network']);
@@ -48,5 +49,14 @@ export class LlmError extends Error {
 
   get httpStatus(): 502 | 503 | 504 {
     return httpStatusByType[this.type];
+  }
+}
+
+/** The caller went away (its signal aborted) before the model finished; nobody is waiting for an answer. */
+export class LlmCallCancelled extends Error {
+  override name = 'LlmCallCancelled';
+
+  constructor(readonly traceId?: string) {
+    super('model call cancelled: the caller went away');
   }
 }

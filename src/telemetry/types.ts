@@ -47,7 +47,8 @@ export interface AgentOptions {
 export type RunAgent = <T>(options: AgentOptions, work: (run: AgentRun) => Promise<T>) => Promise<T>;
 
 export interface QueryOutcome {
-  status: 'success' | 'error';
+  /** `cancelled`: the client went away before the answer was complete. */
+  status: 'success' | 'error' | 'cancelled';
   queryType?: string;
   costUsd?: number | null;
   retrievedDocs?: number;
@@ -58,10 +59,14 @@ export interface QueryOutcome {
 
 /** Thumbs up or down on an answer, as /api/feedback accepted it. */
 export interface UserFeedback {
+  /** The same for every vote of one user on one answer: sinks update rather than add. */
+  id: string;
   traceId: string;
   helpful: boolean;
   comment?: string;
   userId?: string;
+  /** False when this vote replaces an earlier one. */
+  first: boolean;
 }
 
 /** One finished HTTP exchange; `route` is the route template, never the raw URL. */

@@ -7,6 +7,7 @@ import type { LlmCallRecord } from '../../llm/types.js';
 import type { FailureReporter } from '../support/failure-reporter.js';
 import { modelLabel } from '../support/model-label.js';
 import { createRedactor } from '../support/redact.js';
+import type { UserFeedback } from '../types.js';
 
 export const redactedLogPaths = [
   'req.headers.authorization',
@@ -144,13 +145,14 @@ export function createLogSink(logger: Logger, captureContent: boolean) {
         tokens: record.usage,
         cost_usd: record.cost.costUsd,
         latency_ms: Math.round(record.latencyMs),
+        ...(record.timeToFirstChunkMs !== undefined ? { time_to_first_chunk_ms: Math.round(record.timeToFirstChunkMs) } : {}),
         attempts: record.attempts,
         prompt: record.request.promptRef,
         ...(record.error ? { error_type: record.error.type, error: record.error.message } : {}),
         ...(captureContent ? { prompt_text: record.request.prompt, answer: record.response?.text } : {}),
       };
       if (record.status === 'error') logger.error(fields, 'llm call failed');
-      else logger.info(fields, 'llm call');
+      else logger.info(fields, record.status === 'cancelled' ? 'llm call cancelled' : 'llm call');
       if (record.cost.costUsd === null) {
         logger.warn({ model: record.request.model, response_model: record.response?.responseModel }, 'llm cost unknown: model not in price table');
       }
@@ -158,8 +160,8 @@ export function createLogSink(logger: Logger, captureContent: boolean) {
     llmAttemptFailed(model: string, attempt: number, error: LlmError) {
       logger.warn({ event: 'llm_attempt_failed', model, attempt, error_type: error.type, error: error.message }, 'llm attempt failed, retrying');
     },
-    feedback(traceId: string, helpful: boolean) {
-      logger.info({ event: 'feedback', feedback_trace_id: traceId, helpful }, 'feedback recorded');
+    feedback({ traceId, helpful, first }: Pick<UserFeedback, 'traceId' | 'helpful' | 'first'>) {
+      logger.info({ event: 'feedback', feedback_trace_id: traceId, helpful, first }, 'feedback recorded');
     },
   };
 }
