@@ -4,7 +4,8 @@ import { TraceFlags } from '@opentelemetry/api';
 import pRetry from 'p-retry';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ExportSinkName, FailureReporter } from '../support/failure-reporter.js';
-import { encodeSpan, traceRequestJson } from './otlp-json.js';
+import { BufferWriter } from '../support/buffer-writer.js';
+import { encodeSpan, writeTraceRequest } from './otlp-json.js';
 
 const retryableStatuses = new Set([429, 502, 503, 504]);
 
@@ -43,9 +44,8 @@ export class OtlpExportProcessor implements SpanProcessor {
   private draining: Promise<void> | undefined;
   private stopped = false;
   private readonly agents = new Map<string, http.Agent>();
-  // One request body buffer per destination, reused: a fresh buffer per export was most of its encoding
-  // time here (docs/BENCHMARKS.md). Safe because a destination has one post in flight at a time.
-  private readonly bodies = new Map<string, Buffer>();
+  // One request body buffer per destination, reused: safe because a destination has one post in flight.
+  private readonly bodies = new Map<string, BufferWriter>();
 
   constructor(private readonly options: OtlpExportOptions) {}
 
@@ -91,7 +91,10 @@ export class OtlpExportProcessor implements SpanProcessor {
       this.options.destinations.map((destination) => {
         const spans = encoded.filter(({ span }) => destination.accept(span));
         if (spans.length === 0) return undefined;
-        return this.postWithRetries(destination, traceRequestJson(spans, destination.withContent)).catch((error: unknown) =>
+        let body = this.bodies.get(destination.sink);
+        if (!body) this.bodies.set(destination.sink, (body = new BufferWriter()));
+        writeTraceRequest(body.reset(), spans, destination.withContent);
+        return this.postWithRetries(destination, body.bytes()).catch((error: unknown) =>
           this.options.reporter.exportFailed(destination.sink, spans.length, (error as Error).message),
         );
       }),
@@ -102,7 +105,7 @@ export class OtlpExportProcessor implements SpanProcessor {
    * As the SDK's exporter does, a refused connection, a reset keep-alive socket or a 429/502/503/504 is
    * retried with backoff; a destination that does not answer within the timeout is not (it is hanging).
    */
-  private postWithRetries(destination: OtlpDestination, body: string): Promise<void> {
+  private postWithRetries(destination: OtlpDestination, body: Buffer): Promise<void> {
     return pRetry(() => this.post(destination, body), {
       retries: 2,
       minTimeout: 500,
@@ -115,22 +118,11 @@ export class OtlpExportProcessor implements SpanProcessor {
     });
   }
 
-  private bodyBuffer(sink: string, body: string): Buffer {
-    let buffer = this.bodies.get(sink);
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: only a body that might not fit is measured.
-    if (!buffer || buffer.length < body.length * 3) {
-      const needed = Buffer.byteLength(body);
-      if (!buffer || buffer.length < needed) this.bodies.set(sink, (buffer = Buffer.allocUnsafe(Math.max(Math.ceil(needed * 1.25), 64 * 1024))));
-    }
-    return buffer.subarray(0, buffer.write(body));
-  }
-
-  private post(destination: OtlpDestination, body: string): Promise<void> {
+  private post(destination: OtlpDestination, payload: Buffer): Promise<void> {
     const url = new URL(destination.url);
     const client = url.protocol === 'https:' ? https : http;
     let agent = this.agents.get(destination.sink);
     if (!agent) this.agents.set(destination.sink, (agent = new client.Agent({ keepAlive: true, maxSockets: 2 })));
-    const payload = this.bodyBuffer(destination.sink, body);
     return new Promise<void>((resolve, reject) => {
       const request = client.request(
         url,

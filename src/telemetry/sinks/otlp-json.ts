@@ -1,5 +1,6 @@
 import type { AttributeValue, Attributes, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { BufferWriter } from '../support/buffer-writer.js';
 
 /** Prompt and answer text: LangFuse's observations carry them; Jaeger gets them only with CAPTURE_CONTENT. */
 export const contentAttributePattern = /^(langfuse\.(observation|trace)\.(input|output)|gen_ai\.(input|output)\.messages|gen_ai\.system_instructions)$/;
@@ -88,22 +89,57 @@ function resourceJson(span: ReadableSpan): string {
   return json;
 }
 
-/** An ExportTraceServiceRequest in OTLP/JSON for `spans`, grouped by resource and scope as the SDK's exporter does. */
-export function traceRequestJson(spans: EncodedSpan[], withContent: boolean): string {
-  const resources = new Map<string, Map<string, string[]>>();
+/** Writes an ExportTraceServiceRequest in OTLP/JSON for `spans`, grouped by resource and scope as the SDK's exporter does. */
+export function writeTraceRequest(out: BufferWriter, spans: EncodedSpan[], withContent: boolean): void {
+  const resources = new Map<string, Map<string, EncodedSpan[]>>();
   for (const encoded of spans) {
     const { span } = encoded;
     const resource = resourceJson(span);
-    const scope = JSON.stringify({ name: span.instrumentationScope.name, version: span.instrumentationScope.version });
+    const scope = scopeJson(span);
     let scopes = resources.get(resource);
     if (!scopes) resources.set(resource, (scopes = new Map()));
     let list = scopes.get(scope);
     if (!list) scopes.set(scope, (list = []));
-    const attributes = withContent && encoded.content.length > 0 ? [...encoded.plain, ...encoded.content] : encoded.plain;
-    list.push(`${encoded.head}${attributes.join(',')}${encoded.tail}`);
+    list.push(encoded);
   }
-  const resourceSpans = [...resources].map(
-    ([resource, scopes]) => `{"resource":${resource},"scopeSpans":[${[...scopes].map(([scope, list]) => `{"scope":${scope},"spans":[${list.join(',')}]}`).join(',')}]}`,
-  );
-  return `{"resourceSpans":[${resourceSpans.join(',')}]}`;
+  out.write('{"resourceSpans":[');
+  let firstResource = true;
+  for (const [resource, scopes] of resources) {
+    out.write(`${firstResource ? '' : ','}{"resource":${resource},"scopeSpans":[`);
+    firstResource = false;
+    let firstScope = true;
+    for (const [scope, list] of scopes) {
+      out.write(`${firstScope ? '' : ','}{"scope":${scope},"spans":[`);
+      firstScope = false;
+      list.forEach((encoded, index) => writeSpan(out, encoded, withContent, index === 0));
+      out.write(']}');
+    }
+    out.write(']}');
+  }
+  out.write(']}');
+}
+
+function writeSpan(out: BufferWriter, encoded: EncodedSpan, withContent: boolean, first: boolean): void {
+  out.write(first ? encoded.head : `,${encoded.head}`);
+  const attributes = withContent ? [encoded.plain, encoded.content] : [encoded.plain];
+  let firstAttribute = true;
+  for (const group of attributes) {
+    for (const attribute of group) {
+      if (!firstAttribute) out.write(',');
+      out.write(attribute);
+      firstAttribute = false;
+    }
+  }
+  out.write(encoded.tail);
+}
+
+const encodedScopes = new WeakMap<object, string>();
+
+function scopeJson(span: ReadableSpan): string {
+  let json = encodedScopes.get(span.instrumentationScope);
+  if (json === undefined) {
+    json = JSON.stringify({ name: span.instrumentationScope.name, version: span.instrumentationScope.version });
+    encodedScopes.set(span.instrumentationScope, json);
+  }
+  return json;
 }
