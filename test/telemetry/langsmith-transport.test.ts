@@ -4,7 +4,7 @@ import { useLangSmithFake } from './langsmith-fixtures.js';
 
 const apiKey = 'ls-transport-key';
 const fake = useLangSmithFake(apiKey);
-const body = JSON.stringify({ post: [{ id: '01a219e4-62d8-7d6e-ba3e-83dfe11b270e', name: 'orchestrator', run_type: 'chain', inputs: {} }], patch: [] });
+const body = Buffer.from(JSON.stringify({ post: [{ id: '01a219e4-62d8-7d6e-ba3e-83dfe11b270e', name: 'orchestrator', run_type: 'chain', inputs: {} }], patch: [] }));
 const posts = () => fake().requests.filter((request) => request.path === '/runs/batch');
 
 describe('run batch transport', () => {

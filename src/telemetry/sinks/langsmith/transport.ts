@@ -60,8 +60,7 @@ export function createRunBatchTransport(options: RunBatchTransportOptions) {
 
   return {
     /** Resolves once LangSmith accepted the batch; rejects after the retries, or at once when aborted. */
-    post(json: string, signal: AbortSignal): Promise<void> {
-      const body = Buffer.from(json);
+    post(body: Buffer, signal: AbortSignal): Promise<void> {
       return pRetry(() => attempt(body, signal), {
         retries: options.retries ?? 2,
         minTimeout: 1000,
