@@ -13,13 +13,14 @@ import {
 import type { Config } from './config/index.js';
 import { loadCorpus, type Paper } from './agents/corpus.js';
 import { createOrchestrator } from './agents/orchestrator.js';
-import { defaultPromptName, getPrompt } from './agents/prompts.js';
 import { createReasoner } from './agents/reasoner.js';
 import { createRetriever } from './agents/retriever.js';
 import { createLlmClient } from './llm/client.js';
 import { createGeminiProvider } from './llm/providers/gemini.js';
 import { createOfflineProvider } from './llm/providers/offline.js';
 import type { LlmProvider } from './llm/types.js';
+import type { PromptFile } from './prompts/files.js';
+import { createPromptChooser, createResearchPromptStore } from './prompts/index.js';
 import { registerErrorHandling } from './routes/errors.js';
 import { createFeedbackTokens } from './routes/feedback-token.js';
 import { feedbackRoutes } from './routes/feedback.js';
@@ -37,6 +38,8 @@ export interface AppDependencies {
   telemetry: Telemetry;
   corpus?: Paper[];
   provider?: LlmProvider;
+  /** The research prompt's file; prompts/research-answer.yaml by default. */
+  promptFile?: PromptFile;
 }
 
 const breakerStateValue = { closed: 0, half_open: 1, open: 2 } as const;
@@ -48,9 +51,17 @@ function createProvider(config: Config): LlmProvider {
 }
 
 /** The app factory: wires agents, routes and telemetry. Tests call it and use `inject`. */
-export async function buildApp({ config, telemetry, corpus, provider }: AppDependencies): Promise<FastifyInstance> {
-  const promptRef = { name: defaultPromptName, version: config.promptVersion };
-  getPrompt(promptRef);
+export async function buildApp({ config, telemetry, corpus, provider, promptFile }: AppDependencies): Promise<FastifyInstance> {
+  const prompts = createResearchPromptStore(
+    config,
+    {
+      fallbackServed: (reason) => telemetry.metrics.promptFallback.inc({ reason }),
+      warn: (fields, message) => telemetry.logger.warn(fields, message),
+    },
+    promptFile,
+  );
+  // Before the app exists: a version or label that exists nowhere stops start-up, and no request waits.
+  await prompts.start();
   const papers = corpus ?? loadCorpus(config.corpusPath);
   const llm = createLlmClient({
     provider: provider ?? createProvider(config),
@@ -64,7 +75,7 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
     reasoner: createReasoner(llm, telemetry.runAgent, { temperature: config.llm.temperature, maxOutputTokens: config.llm.maxOutputTokens }),
     runAgent: telemetry.runAgent,
     models: config.llm.models,
-    prompt: promptRef,
+    choosePrompt: createPromptChooser(prompts, config.prompts),
   });
   const feedbackTokens = createFeedbackTokens(config.security.feedbackSecret);
 
@@ -79,6 +90,7 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
+  app.addHook('onClose', async () => prompts.close());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerStrictJsonParser(app);
@@ -123,7 +135,12 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
   await app.register(swaggerUi, { routePrefix: '/docs' });
   registerAuth(app, config.security.apiKeys);
 
-  await app.register(healthRoutes, { isReady: () => ({ ready: papers.length > 0, checks: { config: true, corpus: papers.length > 0 } }) });
+  await app.register(healthRoutes, {
+    isReady: () => ({
+      ready: papers.length > 0 && prompts.ready,
+      checks: { config: true, corpus: papers.length > 0, prompts: prompts.ready },
+    }),
+  });
   if (!config.security.metricsPort) {
     await app.register(metricsRoute, { metrics: telemetry.metrics, token: config.security.metricsToken });
   }

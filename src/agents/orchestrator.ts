@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { LlmResult } from '../llm/client.js';
-import type { PromptRef } from '../llm/types.js';
+import type { ChoosePrompt } from '../prompts/index.js';
 import type { RunAgent } from '../telemetry/agents.js';
 import { classifyQuery, type Complexity, type QueryType } from './classifier.js';
 import type { Reasoner } from './reasoner.js';
@@ -19,7 +19,8 @@ export interface ResearchAnswer {
   queryType: QueryType;
   complexity: Complexity;
   model: string;
-  prompt: PromptRef;
+  prompt: { name: string; version: number; label: string | null; isFallback: boolean };
+  experiment?: { name: string; variant: string };
   llm: LlmResult;
   retrievedDocs: number;
   averageRelevance: number;
@@ -32,14 +33,16 @@ interface Dependencies {
   reasoner: Reasoner;
   runAgent: RunAgent;
   models: Config['llm']['models'];
-  prompt: PromptRef;
+  choosePrompt: ChoosePrompt;
 }
 
 /** Classifies the query, picks the model for its complexity, runs the retriever then the reasoner. */
-export function createOrchestrator({ retriever, reasoner, runAgent, models, prompt }: Dependencies) {
+export function createOrchestrator({ retriever, reasoner, runAgent, models, choosePrompt }: Dependencies) {
   return function orchestrate(request: ResearchQuery): Promise<ResearchAnswer> {
     const { queryType, complexity } = classifyQuery(request.query);
     const model = models[complexity];
+    const { prompt, experiment, variant } = choosePrompt({ userId: request.userId, sessionId: request.sessionId });
+    const experimentFields = experiment && variant ? { experiment, variant } : {};
     return runAgent(
       {
         name: 'orchestrator',
@@ -50,10 +53,11 @@ export function createOrchestrator({ retriever, reasoner, runAgent, models, prom
           sessionId: request.sessionId,
           tags: ['research-query', queryType, complexity],
         },
-        metadata: { query_type: queryType, complexity, model, prompt_version: prompt.version },
+        metadata: { query_type: queryType, complexity, model, prompt_version: prompt.version, ...experimentFields },
       },
       async (run) => {
-        run.annotate({ query_type: queryType, complexity, model });
+        // On the root these become LangFuse trace metadata and LangSmith metadata too.
+        run.annotate({ query_type: queryType, complexity, model, prompt_version: prompt.version, ...experimentFields });
         const agents: ResearchAnswer['agents'] = [];
         const timed = async <T>(name: string, work: () => Promise<T>) => {
           const started = performance.now();
@@ -83,7 +87,8 @@ export function createOrchestrator({ retriever, reasoner, runAgent, models, prom
           queryType,
           complexity,
           model: llm.model,
-          prompt,
+          prompt: { name: prompt.name, version: prompt.version, label: prompt.label, isFallback: prompt.isFallback },
+          experiment: experiment && variant ? { name: experiment, variant } : undefined,
           llm,
           retrievedDocs: retrieval.papers.length,
           averageRelevance: retrieval.averageRelevance,

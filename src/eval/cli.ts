@@ -110,7 +110,7 @@ export async function runEvalCli(argv: string[], io: EvalCliIo = {}): Promise<nu
         experimentPrefix: options.experimentPrefix,
         topK: options.topK,
         concurrency: options.concurrency,
-        metadata: { provider: config.llm.provider, models: config.llm.models, prompt_version: config.promptVersion },
+        metadata: { provider: config.llm.provider, models: config.llm.models, prompts: config.prompts },
         onSync: ({ created, reused, stale }) =>
           out(
             `LangSmith dataset ${dataset.name}: ${created} examples created, ${reused} reused` +

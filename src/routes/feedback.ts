@@ -4,7 +4,7 @@ import { errorResponseSchema, feedbackRequestSchema, feedbackResponseSchema } fr
 
 interface Options {
   telemetry: Telemetry;
-  verifyFeedbackToken: (token: string, traceId: string, userId: string | undefined) => boolean;
+  verifyFeedbackToken: (token: string, traceId: string, userId: string | undefined) => number | undefined;
 }
 
 export const feedbackRoutes: FastifyPluginAsyncZod<Options> = async (app, { telemetry, verifyFeedbackToken }) => {
@@ -20,13 +20,14 @@ export const feedbackRoutes: FastifyPluginAsyncZod<Options> = async (app, { tele
     },
     async (request, reply) => {
       const { trace_id: traceId, is_helpful: helpful, comment, user_id: userId, feedback_token: token } = request.body;
-      if (!verifyFeedbackToken(token, traceId, userId)) {
+      const promptVersion = verifyFeedbackToken(token, traceId, userId);
+      if (promptVersion === undefined) {
         return reply.code(403).send({
           error: 'invalid_feedback_token',
           message: 'feedback_token does not match this trace_id and user_id; use the token returned with the answer',
         });
       }
-      telemetry.recordFeedback({ traceId, helpful, comment, userId });
+      telemetry.recordFeedback({ traceId, helpful, comment, userId, promptVersion });
       return { status: 'success' as const };
     },
   );

@@ -8,7 +8,7 @@ import { errorResponseSchema, queryRequestSchema, queryResponseSchema, type Quer
 interface Options {
   orchestrate: Orchestrator;
   telemetry: Telemetry;
-  issueFeedbackToken: (traceId: string, userId: string | undefined) => string;
+  issueFeedbackToken: (traceId: string, userId: string | undefined, promptVersion: number) => string;
 }
 
 export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchestrate, telemetry, issueFeedbackToken }) => {
@@ -36,8 +36,10 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
           averageRelevance: answer.averageRelevance,
           sessionKey,
           traceId: answer.traceId,
+          promptVersion: answer.prompt.version,
+          durationSeconds: (performance.now() - started) / 1000,
         });
-        return toResponse(answer, performance.now() - started, issueFeedbackToken(answer.traceId, userId));
+        return toResponse(answer, performance.now() - started, issueFeedbackToken(answer.traceId, userId, answer.prompt.version));
       } catch (error) {
         telemetry.recordQuery({ status: 'error', sessionKey, traceId: requestTraceId(request) ?? '' });
         throw error;
@@ -61,7 +63,7 @@ function toResponse(answer: ResearchAnswer, latencyMs: number, feedbackToken: st
       trace_id: answer.traceId,
       feedback_token: feedbackToken,
       model: answer.model,
-      prompt: answer.prompt,
+      prompt: { name: answer.prompt.name, version: answer.prompt.version, label: answer.prompt.label },
       query_type: answer.queryType,
       complexity: answer.complexity,
       tokens: answer.llm.usage,

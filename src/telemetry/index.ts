@@ -20,6 +20,8 @@ export interface QueryOutcome {
   averageRelevance?: number;
   sessionKey?: string;
   traceId: string;
+  promptVersion?: number;
+  durationSeconds?: number;
 }
 
 export interface Feedback {
@@ -27,6 +29,8 @@ export interface Feedback {
   helpful: boolean;
   comment?: string;
   userId?: string;
+  /** The prompt version of the answer, from its signed feedback token. */
+  promptVersion: number;
 }
 
 /**
@@ -81,6 +85,13 @@ export function startTelemetry(config: Config, options: { logger?: Logger; obser
       metrics.queryRequests.inc({ status: outcome.status });
       if (outcome.sessionKey) sessions.touch(outcome.sessionKey);
       if (outcome.status !== 'success') return;
+      if (outcome.promptVersion !== undefined && outcome.durationSeconds !== undefined) {
+        metrics.queryDuration.observe({
+          labels: { prompt_version: String(outcome.promptVersion) },
+          value: outcome.durationSeconds,
+          exemplarLabels: { trace_id: outcome.traceId },
+        });
+      }
       if (outcome.costUsd !== null && outcome.costUsd !== undefined) {
         metrics.queryCost.observe({
           labels: { query_type: outcome.queryType ?? 'other' },
@@ -92,7 +103,7 @@ export function startTelemetry(config: Config, options: { logger?: Logger; obser
       if (outcome.averageRelevance !== undefined && outcome.retrievedDocs) metrics.retrievalRelevance.observe(outcome.averageRelevance);
     },
     recordFeedback(feedback: Feedback) {
-      metrics.feedback.inc({ helpful: String(feedback.helpful) });
+      metrics.feedback.inc({ helpful: String(feedback.helpful), prompt_version: String(feedback.promptVersion) });
       for (const observer of observers) observer.onFeedback?.(feedback);
       scores?.record({
         traceId: feedback.traceId,

@@ -122,10 +122,12 @@ function recordOnSpan(generation: LangfuseGeneration, record: LlmCallRecord, cap
       total: usage.total,
     },
     costDetails: cost.details ?? undefined,
+    // The SDK drops the prompt link of a fallback; ours is a real version (the file's, pushed to LangFuse),
+    // so the link is always sent and the fallback is said in the metadata.
     prompt: { name: request.promptRef.name, version: request.promptRef.version, isFallback: false },
     level: record.status === 'error' ? 'ERROR' : 'DEFAULT',
     statusMessage: record.error ? `${record.error.type}: ${record.error.message}` : undefined,
-    metadata: { attempts: record.attempts, provider: record.provider },
+    metadata: { attempts: record.attempts, provider: record.provider, prompt_is_fallback: Boolean(request.promptRef.isFallback) },
   });
   if (record.error) {
     span.setAttribute('error.type', record.error.type);

@@ -78,6 +78,20 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
       labelNames: ['status'] as const,
       registers,
     }),
+    queryDuration: new Histogram<'prompt_version' | 'trace_id'>({
+      name: 'query_duration_seconds',
+      help: 'Time to answer one research query (successful ones), by the prompt version that answered it',
+      labelNames: ['prompt_version'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      enableExemplars: true,
+      registers,
+    }),
+    promptFallback: new Counter({
+      name: 'prompt_fallback_total',
+      help: 'Requests served the local prompt file because LangFuse could not serve the prompt, by reason (not_found, timeout, unavailable, invalid)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     queryCost: new Histogram<'query_type' | 'trace_id'>({
       name: 'query_cost_usd',
       help: 'Cost of one research query in USD (priced calls only)',
@@ -124,8 +138,8 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
     }),
     feedback: new Counter({
       name: 'feedback_total',
-      help: 'User feedback by verdict (helpful: true or false)',
-      labelNames: ['helpful'] as const,
+      help: 'User feedback by verdict (helpful: true or false) and the prompt version of the answer',
+      labelNames: ['helpful', 'prompt_version'] as const,
       registers,
     }),
     telemetryExportFailures: new Counter({
@@ -153,7 +167,6 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
     metrics.telemetryExportFailures.inc({ sink }, 0);
     metrics.telemetryDropped.inc({ sink }, 0);
   }
-  for (const helpful of ['true', 'false'] as const) metrics.feedback.inc({ helpful }, 0);
   return { ...metrics, plainTextRegistry };
 }
 

@@ -83,7 +83,7 @@ describe('one query with every sink on', () => {
     expect(body.metadata.model).toBe('gemini-2.5-flash');
     expect(body.metadata.tokens).toEqual(expectedTokens);
     expect(body.metadata.cost_usd).toBe(expectedCost);
-    expect(body.metadata.prompt).toEqual({ name: 'research-answer', version: 2 });
+    expect(body.metadata.prompt).toEqual({ name: 'research-answer', version: 2, label: 'production' });
     expect(body.metadata.agents.map((agent: { name: string }) => agent.name)).toEqual(['retriever', 'reasoner']);
   });
 

@@ -24,7 +24,7 @@ describe('POST /api/query (offline provider)', () => {
       query_type: 'survey',
       complexity: 'medium',
       retrieved_docs: 3,
-      prompt: { name: 'research-answer', version: 2 },
+      prompt: { name: 'research-answer', version: 2, label: 'production' },
     });
     expect(body.metadata.trace_id).toMatch(/^[0-9a-f]{32}$/);
     expect(body.metadata.trace_id).not.toBe('0'.repeat(32));
@@ -61,7 +61,7 @@ describe('POST /api/feedback', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toEqual({ status: 'success' });
     const metrics = (await testApp.app.inject({ url: '/metrics' })).body;
-    expect(metrics).toMatch(/feedback_total\{helpful="false"\} 1/);
+    expect(metrics).toMatch(/feedback_total\{helpful="false",prompt_version="2"\} 1/);
   });
 
   it('refuses a token for another trace or another user', async () => {
