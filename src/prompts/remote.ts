@@ -48,7 +48,9 @@ export function createLangfusePromptFetcher(settings: LangfuseSettings, timeoutM
 }
 
 function classify(error: unknown): RemotePromptError {
-  const { statusCode, name, message } = error as { statusCode?: number; name?: string; message?: string };
+  const { statusCode, name, body } = error as { statusCode?: number; name?: string; body?: { message?: unknown } };
+  // The SDK's message spreads the whole response over several lines; the server's own message is enough.
+  const message = typeof body?.message === 'string' ? body.message : (error as Error).message;
   if (statusCode === 404) return new RemotePromptError('not_found', message ?? 'not found');
   if (name === 'LangfuseAPITimeoutError' || /timeout/i.test(message ?? '')) return new RemotePromptError('timeout', message ?? 'timed out');
   return new RemotePromptError('unavailable', statusCode ? `HTTP ${statusCode}: ${message ?? ''}` : (message ?? String(error)));
