@@ -17,7 +17,7 @@ const chat = (text: string) => [{ role: 'user', content: text }];
 const create = (text: string, labels: string[] = []) =>
   langfuse.prompt.create({ name: 'answer', type: 'chat', prompt: chat(text), labels, config: { temperature: 0.1 } });
 const request = (method: string, path: string, body?: unknown) =>
-  fetch(`${fake.url}${path}`, { method, headers: { authorization: basicAuth, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+  fetch(`${fake.url}${path}`, { method, headers: { authorization: basicAuth, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
 
 describe('Langfuse fake: prompt management through @langfuse/client', () => {
   it('numbers new versions, answers 201, and moves labels and "latest" to the newest holder', async () => {
