@@ -57,6 +57,10 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
     {
       fallbackServed: (reason) => telemetry.metrics.promptFallback.inc({ reason }),
       warn: (fields, message) => telemetry.logger.warn(fields, message),
+      // Zero series, so that increase() counts the first verdict on a version too.
+      loaded: ({ version }) => {
+        for (const helpful of ['true', 'false']) telemetry.metrics.feedback.inc({ helpful, prompt_version: String(version) }, 0);
+      },
     },
     promptFile,
   );

@@ -8,6 +8,8 @@ export interface PromptStoreHooks {
   fallbackServed(reason: FallbackReason): void;
   /** LangFuse failed; called at most once per `warnIntervalMs`, with how many failures were held back. */
   warn(fields: Record<string, unknown>, message: string): void;
+  /** A selector now serves this version (at start-up, or a new one after a refresh). */
+  loaded?(prompt: ServedPrompt): void;
 }
 
 export interface PromptStoreOptions {
@@ -42,6 +44,11 @@ export function createPromptStore({ file, selectors, fetchPrompt, cacheTtlSecond
   let lastWarnAt = -Infinity;
   let heldBack = 0;
 
+  const remember = (key: string, entry: Entry) => {
+    if (entries.get(key)?.served.version !== entry.served.version) hooks.loaded?.(entry.served);
+    entries.set(key, entry);
+  };
+
   const local = (selector: PromptSelector, isFallback: boolean): ServedPrompt | undefined => {
     const entry = 'version' in selector ? file.versions[selector.version - 1] : versionWithLabel(file, selector.label);
     return entry && servePrompt(clientFromFile(file, entry, isFallback), selector, isFallback);
@@ -64,18 +71,18 @@ export function createPromptStore({ file, selectors, fetchPrompt, cacheTtlSecond
     if (!fetchPrompt) {
       const served = local(selector, false);
       if (!served) return `${describeSelector(selector)} is not in prompts/${file.name}.yaml`;
-      entries.set(key, { served });
+      remember(key, { served });
       return undefined;
     }
     try {
-      entries.set(key, { served: servePrompt(await fetchPrompt(file.name, selector), selector, false) });
+      remember(key, { served: servePrompt(await fetchPrompt(file.name, selector), selector, false) });
       return undefined;
     } catch (error) {
       const reason = error instanceof RemotePromptError ? error.reason : 'unavailable';
       const message = (error as Error).message;
       const served = local(selector, true);
       if (served) {
-        entries.set(key, { served, reason });
+        remember(key, { served, reason });
         warnOnce(
           { event: 'prompt_fallback', prompt: file.name, selector: key, reason, error: message, fallback_version: served.version },
           'LangFuse could not serve the prompt; serving the local version',

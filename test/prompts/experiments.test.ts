@@ -83,6 +83,9 @@ describe('A/B experiment with sticky variants', () => {
     expect(feedback.statusCode, feedback.body).toBe(200);
     const text = await service.metricsText();
     expect(metricValue(text, 'feedback_total', { helpful: 'true', prompt_version: '1' })).toBe(1);
+    // Both versions' series exist from start-up, so the first verdict on each is counted by increase().
+    expect(text).toContain('feedback_total{helpful="false",prompt_version="2"} 0');
+    expect(text).toContain('feedback_total{helpful="true",prompt_version="2"} 0');
     const candidates = users.filter((user) => variantOf(user) === 'candidate').length;
     expect(metricValue(text, 'query_duration_seconds_count', { prompt_version: '1' })).toBe(candidates * 3);
     expect(metricValue(text, 'query_duration_seconds_count', { prompt_version: '2' })).toBe((40 - candidates) * 3);
