@@ -65,6 +65,7 @@ describe('prompts served from LangFuse', () => {
         { role: 'user', content: 'Papers:\n{{documents}}\n\nQ: {{query}}' },
       ],
       labels: ['production'],
+      config: { temperature: 0.65 },
     });
     // Cached until the TTL: no request waits on LangFuse, and none sees v3 yet.
     const promptFetches = () => sinks.langfuse.requests.filter((request) => request.path.startsWith('/api/public/v2/prompts/')).length;
@@ -77,6 +78,8 @@ describe('prompts served from LangFuse', () => {
     expect(answer.metadata.prompt).toEqual({ name: 'research-answer', version: 3, label: 'production' });
     expect(promptFetches()).toBe(fetchesBefore + 1);
     expect(lastSystemInstruction()).toBe(v3System);
+    // The version's own model parameters travel with it.
+    expect(sinks.gemini.calls.at(-1)?.body.generationConfig).toMatchObject({ temperature: 0.65, maxOutputTokens: 1024 });
     expect(sinks.gemini.calls.at(-1)?.body.contents?.[0]?.parts?.[0]?.text).toMatch(/^Papers:\n\[1\] .*\n\nQ: What are the latest advances in RAG systems\?$/s);
     expect(await generationOf(answer.metadata.trace_id)).toMatchObject({ promptVersion: 3 });
   });
