@@ -20,7 +20,6 @@ export interface ResearchAnswer {
   complexity: Complexity;
   model: string;
   prompt: { name: string; version: number; label: string | null; isFallback: boolean };
-  experiment?: { name: string; variant: string };
   llm: LlmResult;
   retrievedDocs: number;
   averageRelevance: number;
@@ -88,7 +87,6 @@ export function createOrchestrator({ retriever, reasoner, runAgent, models, choo
           complexity,
           model: llm.model,
           prompt: { name: prompt.name, version: prompt.version, label: prompt.label, isFallback: prompt.isFallback },
-          experiment: experiment && variant ? { name: experiment, variant } : undefined,
           llm,
           retrievedDocs: retrieval.papers.length,
           averageRelevance: retrieval.averageRelevance,
