@@ -1,7 +1,7 @@
 import type { LlmClient, LlmResult } from '../llm/client.js';
 import type { SourcePassage } from '../llm/types.js';
 import type { ServedPrompt } from '../prompts/index.js';
-import type { RunAgent } from '../telemetry/agents.js';
+import type { RunAgent } from '../telemetry/types.js';
 
 export interface ReasonerSettings {
   temperature: number;

@@ -1,13 +1,11 @@
-import { context } from '@opentelemetry/api';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
-import type { Telemetry } from '../telemetry/index.js';
-import { requestTraceId } from './request-trace.js';
+import type { Telemetry } from '../telemetry/types.js';
 import { errorResponseSchema, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
 
 interface Options {
   orchestrate: Orchestrator;
-  telemetry: Telemetry;
+  telemetry: Pick<Telemetry, 'recordQuery'>;
   issueFeedbackToken: (traceId: string, userId: string | undefined, promptVersion: number) => string;
 }
 
@@ -27,7 +25,7 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
       const sessionKey = sessionId ?? userId;
       const started = performance.now();
       try {
-        const answer = await context.with(request.opentelemetry().context ?? context.active(), () => orchestrate({ query, userId, sessionId, topK }));
+        const answer = await request.runInTraceContext(() => orchestrate({ query, userId, sessionId, topK }));
         telemetry.recordQuery({
           status: 'success',
           queryType: answer.queryType,
@@ -41,7 +39,7 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
         });
         return toResponse(answer, performance.now() - started, issueFeedbackToken(answer.traceId, userId, answer.prompt.version));
       } catch (error) {
-        telemetry.recordQuery({ status: 'error', sessionKey, traceId: requestTraceId(request) ?? '' });
+        telemetry.recordQuery({ status: 'error', sessionKey, traceId: request.traceId() ?? '' });
         throw error;
       }
     },

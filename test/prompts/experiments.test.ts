@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPromptFiles } from '../../src/prompts/files.js';
 import { pushPrompts } from '../../src/prompts/push.js';
 import type { LangSmithRun } from '../fakes/langsmith-store.js';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { fakeCredentials, startFakeSinks, type FakeSinks } from '../helpers/fake-sinks.js';
 import { metricValue, parseSamples } from '../helpers/metrics-text.js';
 
@@ -12,7 +12,7 @@ import { metricValue, parseSamples } from '../helpers/metrics-text.js';
 const users = Array.from({ length: 40 }, (_, index) => `user-${index}`);
 const experiment = 'research-answer:production=50,candidate=50';
 let sinks: FakeSinks;
-let service: AppWithLogs;
+let service: TestApp;
 const answers = new Map<string, Array<{ trace_id: string; feedback_token: string; prompt: { name: string; version: number; label: string } }>>();
 
 beforeAll(async () => {
@@ -20,7 +20,7 @@ beforeAll(async () => {
   const langfuse = new LangfuseClient({ publicKey: fakeCredentials.langfusePublic, secretKey: fakeCredentials.langfuseSecret, baseUrl: sinks.langfuse.url });
   await pushPrompts(langfuse, loadPromptFiles().values());
   await langfuse.prompt.update({ name: 'research-answer', version: 1, newLabels: ['candidate'] });
-  service = await startAppWithLogs({ ...sinks.telemetryEnv, PROMPT_VARIANTS: 'production:50,candidate:50' });
+  service = await startTestApp({ ...sinks.telemetryEnv, PROMPT_VARIANTS: 'production:50,candidate:50' });
   for (const user of users) {
     for (let round = 0; round < 3; round += 1) {
       const response = await service.app.inject({ method: 'POST', url: '/api/query', payload: { query: `What is dense retrieval? (${round})`, user_id: user } });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadPromptFiles } from '../../src/prompts/files.js';
 import { pushPrompts } from '../../src/prompts/push.js';
 import { pollUntil } from '../fakes/http-fake.js';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { fakeCredentials, startFakeSinks, type FakeSinks } from '../helpers/fake-sinks.js';
 import { metricValue } from '../helpers/metrics-text.js';
 
@@ -12,7 +12,7 @@ import { metricValue } from '../helpers/metrics-text.js';
 const ttlSeconds = 30;
 const v3System = 'You are a research assistant, version three. Quote the papers as [n].';
 let sinks: FakeSinks;
-let service: AppWithLogs;
+let service: TestApp;
 let langfuse: LangfuseClient;
 
 interface Answer {
@@ -25,7 +25,7 @@ beforeAll(async () => {
   await pushPrompts(langfuse, loadPromptFiles().values());
   // Only the refresh timer is faked: the exporters keep their real timers.
   vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-  service = await startAppWithLogs({ ...sinks.env, LLM_MAX_RETRIES: '0', PROMPT_CACHE_TTL_SECONDS: String(ttlSeconds) });
+  service = await startTestApp({ ...sinks.env, LLM_MAX_RETRIES: '0', PROMPT_CACHE_TTL_SECONDS: String(ttlSeconds) });
 });
 afterAll(async () => {
   await service?.close();
@@ -48,7 +48,7 @@ const fallbacks = async (reason: string) => metricValue(await service.metricsTex
 describe('prompts served from LangFuse', () => {
   it('is ready only once the prompt is loaded, and links the generation to the production version', async () => {
     const ready = await service.app.inject({ url: '/readyz' });
-    expect(ready.json()).toEqual({ status: 'ready', checks: { config: true, corpus: true, prompts: true } });
+    expect(ready.json()).toMatchObject({ status: 'ready', checks: { config: true, corpus: true, prompts: true } });
     const answer = await ask();
     expect(answer.metadata.prompt).toEqual({ name: 'research-answer', version: 2, label: 'production' });
     const generation = await generationOf(answer.metadata.trace_id);

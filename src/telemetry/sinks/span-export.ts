@@ -1,14 +1,14 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { tracing } from '@opentelemetry/sdk-node';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { FailureReporter, SinkName } from './failure-reporter.js';
-import type { Redact } from './redact.js';
+import { TraceFlags } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ExportSinkName, FailureReporter } from '../support/failure-reporter.js';
+import type { Redact } from '../support/redact.js';
 
 /** Counts failed exports (and the spans they lose) for one sink; the wrapped exporter does the work. */
 export class CountingExporter implements SpanExporter {
   constructor(
     private readonly inner: SpanExporter,
-    private readonly sink: SinkName,
+    private readonly sink: ExportSinkName,
     private readonly reporter: FailureReporter,
   ) {}
 
@@ -91,24 +91,84 @@ function stripContent(span: ReadableSpan): ReadableSpan {
   return copySpan(span, { attributes });
 }
 
-interface BatchInternals {
-  _finishedSpans: unknown[];
-  _maxQueueSize: number;
+export interface BatchOptions {
+  /** Spans waiting for export; beyond it new spans are dropped and counted. */
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMillis: number;
+  /** Bound on one export, in case an exporter never calls back. */
+  exportTimeoutMillis: number;
 }
 
-/** A BatchSpanProcessor that reports the spans it drops when its queue is full, which the SDK only logs. */
-export class CountingBatchSpanProcessor extends tracing.BatchSpanProcessor {
+export interface BatchHooks {
+  onDropped(count: number): void;
+  /** Only spans it accepts are queued (LangFuse takes its own observations, not the HTTP spans). */
+  accept?(span: ReadableSpan): boolean;
+  onStart?(span: Span): void;
+}
+
+/**
+ * A batching span processor whose queue bound and drops are its own: the SDK's BatchSpanProcessor only
+ * logs what it drops. One export runs at a time; a full batch is sent at once, a partial one after the
+ * scheduled delay, on a timer that never keeps the process alive.
+ */
+export class BoundedBatchSpanProcessor implements SpanProcessor {
+  private readonly queue: ReadableSpan[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | undefined;
+  private stopped = false;
+
   constructor(
-    exporter: SpanExporter,
-    config: ConstructorParameters<typeof tracing.BatchSpanProcessor>[1],
-    private readonly onDropped: () => void,
-  ) {
-    super(exporter, config);
+    private readonly exporter: SpanExporter,
+    private readonly options: BatchOptions,
+    private readonly hooks: BatchHooks,
+  ) {}
+
+  onStart(span: Span): void {
+    this.hooks.onStart?.(span);
   }
 
-  override onEnd(span: ReadableSpan): void {
-    const internals = this as unknown as BatchInternals;
-    if (internals._finishedSpans.length >= internals._maxQueueSize) this.onDropped();
-    super.onEnd(span);
+  onEnd(span: ReadableSpan): void {
+    if (this.stopped || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if (this.hooks.accept && !this.hooks.accept(span)) return;
+    if (this.queue.length >= this.options.maxQueueSize) {
+      this.hooks.onDropped(1);
+      return;
+    }
+    this.queue.push(span);
+    if (this.queue.length >= this.options.maxExportBatchSize) void this.drain();
+    else this.timer ??= setTimeout(() => void this.drain(), this.options.scheduledDelayMillis).unref();
+  }
+
+  async forceFlush(): Promise<void> {
+    await this.drain();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.drain();
+    this.stopped = true;
+    await this.exporter.shutdown();
+  }
+
+  private drain(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.draining ??= (async () => {
+      while (this.queue.length > 0) await this.exportBatch(this.queue.splice(0, this.options.maxExportBatchSize));
+    })().finally(() => {
+      this.draining = undefined;
+    });
+    return this.draining;
+  }
+
+  private exportBatch(batch: ReadableSpan[]): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, this.options.exportTimeoutMillis);
+      timer.unref();
+      this.exporter.export(batch, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }

@@ -1,13 +1,11 @@
 import { Client } from 'langsmith';
-import type { Config } from '../config/index.js';
-import type { FailureReporter } from './failure-reporter.js';
-import type { TelemetryObserver } from './observers.js';
-import { createPendingWork } from './pending-work.js';
-import type { Redact } from './redact.js';
+import type { Config } from '../../../config/index.js';
+import type { FailureReporter } from '../../support/failure-reporter.js';
+import type { UserFeedback } from '../../types.js';
+import { createPendingWork } from '../../support/pending-work.js';
+import type { Redact } from '../../support/redact.js';
 
-export type UserFeedback = Parameters<NonNullable<TelemetryObserver['onFeedback']>>[0];
-
-export interface FeedbackOptions {
+export interface LangSmithFeedbackOptions {
   settings: NonNullable<Config['telemetry']['langsmith']>;
   requestTimeoutMs: number;
   reporter: FailureReporter;
@@ -23,7 +21,7 @@ const recentTracesKept = 10_000;
  * run id is remembered for the most recent traces only, which bounds memory; LangSmith wants the project
  * id with run feedback, so it is looked up once.
  */
-export function createLangSmithFeedback({ settings, requestTimeoutMs, reporter, redact, client: injected }: FeedbackOptions) {
+export function createLangSmithFeedback({ settings, requestTimeoutMs, reporter, redact, client: injected }: LangSmithFeedbackOptions) {
   const requests = abortableRequests();
   const client = injected ?? createClient(settings, requestTimeoutMs, requests.fetch);
   const rootRunIds = new Map<string, string>();
@@ -87,7 +85,7 @@ function abortableRequests() {
   };
 }
 
-function createClient(settings: FeedbackOptions['settings'], requestTimeoutMs: number, fetchImplementation: typeof fetch): Client {
+function createClient(settings: LangSmithFeedbackOptions['settings'], requestTimeoutMs: number, fetchImplementation: typeof fetch): Client {
   return new Client({
     apiUrl: settings.endpoint,
     apiKey: settings.apiKey,

@@ -25,5 +25,12 @@ export function createRedactor(patterns: readonly RegExp[]): Redact {
     if (prototype !== Object.prototype && prototype !== null) return value;
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item, depth + 1)]));
   };
-  return (value) => walk(value, 0) as typeof value;
+  // Fails closed: if masking itself throws (a getter, a hostile object), nothing of the value goes out.
+  return (value) => {
+    try {
+      return walk(value, 0) as typeof value;
+    } catch {
+      return redactionMark as typeof value;
+    }
+  };
 }

@@ -1,7 +1,7 @@
 import type { KVMap, RunCreate, UsageMetadata } from 'langsmith/schemas';
-import type { LlmCallRecord } from '../llm/types.js';
-import { dottedOrderSegment, runIdFromSpan, startTimeWithOrder } from './langsmith-ids.js';
-import type { AgentRecord } from './observers.js';
+import type { LlmCallRecord } from '../../../llm/types.js';
+import { dottedOrderSegment, runIdFromSpan, startTimeWithOrder } from './ids.js';
+import type { AgentRecord } from '../../types.js';
 
 /** Everything one request described: its root agent, the other agents and its model calls. */
 export interface TraceRecords {

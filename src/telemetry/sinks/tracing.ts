@@ -1,20 +1,21 @@
-import { LangfuseSpanProcessor } from '@langfuse/otel';
+import { LangfuseOtelSpanAttributes } from '@langfuse/tracing';
+import { isDefaultExportSpan } from '@langfuse/otel';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { Config } from '../config/index.js';
-import type { FailureReporter } from './failure-reporter.js';
-import { createRedactor } from './redact.js';
-import { ContentStrippingExporter, CountingBatchSpanProcessor, CountingExporter, RedactingExporter } from './span-export.js';
+import type { Config } from '../../config/index.js';
+import type { FailureReporter } from '../support/failure-reporter.js';
+import { createRedactor } from '../support/redact.js';
+import { BoundedBatchSpanProcessor, ContentStrippingExporter, CountingExporter, RedactingExporter, type BatchOptions } from './span-export.js';
 
 /**
- * One NodeSDK feeds Jaeger (OTLP/HTTP JSON) and LangFuse (its span processor, which keeps only the
- * LangFuse observations: agents and generations). A tracer provider is started even with no sink,
+ * One NodeSDK feeds Jaeger (OTLP/HTTP JSON) and LangFuse (OTLP to its ingestion endpoint, keeping only the
+ * LangFuse observations: agents and generations), each through its own bounded batch processor. A tracer provider is started even with no sink,
  * because the trace id is what the response, the logs and the exemplars share.
  */
 export function startTracing(config: Config, reporter: FailureReporter) {
   const { telemetry } = config;
-  const batchOptions = {
+  const batchOptions: BatchOptions = {
     maxQueueSize: telemetry.queueSize,
     maxExportBatchSize: 512,
     scheduledDelayMillis: 1000,
@@ -25,7 +26,7 @@ export function startTracing(config: Config, reporter: FailureReporter) {
     const otlpExporter = new OTLPTraceExporter({ url: telemetry.otlp.url, timeoutMillis: telemetry.exportTimeoutMs });
     const contentChecked = telemetry.captureContent ? otlpExporter : new ContentStrippingExporter(otlpExporter);
     const exporter = new CountingExporter(redacting(contentChecked, config), 'otlp', reporter);
-    spanProcessors.push(new CountingBatchSpanProcessor(exporter, batchOptions, () => reporter.dropped('otlp', 1)));
+    spanProcessors.push(new BoundedBatchSpanProcessor(exporter, batchOptions, { onDropped: (count) => reporter.dropped('otlp', count) }));
   }
   if (telemetry.langfuse) spanProcessors.push(createLangfuseProcessor(config, reporter, batchOptions));
 
@@ -49,11 +50,7 @@ export function startTracing(config: Config, reporter: FailureReporter) {
   };
 }
 
-function createLangfuseProcessor(
-  config: Config,
-  reporter: FailureReporter,
-  batchOptions: ConstructorParameters<typeof CountingBatchSpanProcessor>[1],
-): SpanProcessor {
+function createLangfuseProcessor(config: Config, reporter: FailureReporter, batchOptions: BatchOptions): SpanProcessor {
   const langfuse = config.telemetry.langfuse!;
   const otlpExporter = new OTLPTraceExporter({
     url: `${langfuse.baseUrl.replace(/\/$/, '')}/api/public/otel/v1/traces`,
@@ -65,19 +62,13 @@ function createLangfuseProcessor(
     timeoutMillis: config.telemetry.exportTimeoutMs,
   });
   const exporter = new CountingExporter(redacting(otlpExporter, config), 'langfuse', reporter);
-  const processor = new LangfuseSpanProcessor({
-    exporter,
-    environment: config.environment,
-    mediaUploadEnabled: false,
+  // What LangfuseSpanProcessor adds, done here so that the queue is bounded and its drops counted: the
+  // environment on every span, and only LangFuse's own spans exported (agents and generations).
+  return new BoundedBatchSpanProcessor(exporter, batchOptions, {
+    onDropped: (count) => reporter.dropped('langfuse', count),
+    accept: isDefaultExportSpan,
+    onStart: (span) => span.setAttribute(LangfuseOtelSpanAttributes.ENVIRONMENT, config.environment),
   });
-  // LangfuseSpanProcessor builds its own BatchSpanProcessor around the exporter; swapping in the counting
-  // one keeps LangFuse's filtering and masking while bounding its queue and counting what it drops.
-  (processor as unknown as { processor: SpanProcessor }).processor = new CountingBatchSpanProcessor(
-    exporter,
-    batchOptions,
-    () => reporter.dropped('langfuse', 1),
-  );
-  return processor;
 }
 
 const redacting = (exporter: SpanExporter, config: Config): SpanExporter =>

@@ -1,6 +1,6 @@
-import type { LlmCallRecord } from '../llm/types.js';
-import type { TraceRecords } from './langsmith-runs.js';
-import type { AgentRecord } from './observers.js';
+import type { LlmCallRecord } from '../../../llm/types.js';
+import type { TraceRecords } from './runs.js';
+import type { AgentRecord } from '../../types.js';
 
 interface Pending {
   agents: AgentRecord[];

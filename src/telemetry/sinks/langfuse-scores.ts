@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LangfuseClient } from '@langfuse/client';
-import type { Config } from '../config/index.js';
-import type { FailureReporter } from './failure-reporter.js';
+import type { Config } from '../../config/index.js';
+import type { FailureReporter } from '../support/failure-reporter.js';
 
 export interface Score {
   traceId: string;

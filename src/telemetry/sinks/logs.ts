@@ -1,9 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
-import type { Config } from '../config/index.js';
-import type { FailureReporter } from './failure-reporter.js';
-import { createRedactor } from './redact.js';
+import type { Config } from '../../config/index.js';
+import type { LlmError } from '../../llm/errors.js';
+import type { LlmCallRecord } from '../../llm/types.js';
+import type { FailureReporter } from '../support/failure-reporter.js';
+import { modelLabel } from '../support/model-label.js';
+import { createRedactor } from '../support/redact.js';
 
 export const redactedLogPaths = [
   'req.headers.authorization',
@@ -128,3 +131,37 @@ export function closeLogger(logger: Logger, timeoutMs: number): Promise<void> {
     });
   });
 }
+
+/** The log lines that describe model calls and feedback (HTTP requests are logged by their plugin). */
+export function createLogSink(logger: Logger, captureContent: boolean) {
+  return {
+    llmCall(record: LlmCallRecord) {
+      const fields = {
+        event: 'llm_call',
+        model: modelLabel(record),
+        response_model: record.response?.responseModel,
+        status: record.status,
+        tokens: record.usage,
+        cost_usd: record.cost.costUsd,
+        latency_ms: Math.round(record.latencyMs),
+        attempts: record.attempts,
+        prompt: record.request.promptRef,
+        ...(record.error ? { error_type: record.error.type, error: record.error.message } : {}),
+        ...(captureContent ? { prompt_text: record.request.prompt, answer: record.response?.text } : {}),
+      };
+      if (record.status === 'error') logger.error(fields, 'llm call failed');
+      else logger.info(fields, 'llm call');
+      if (record.cost.costUsd === null) {
+        logger.warn({ model: record.request.model, response_model: record.response?.responseModel }, 'llm cost unknown: model not in price table');
+      }
+    },
+    llmAttemptFailed(model: string, attempt: number, error: LlmError) {
+      logger.warn({ event: 'llm_attempt_failed', model, attempt, error_type: error.type, error: error.message }, 'llm attempt failed, retrying');
+    },
+    feedback(traceId: string, helpful: boolean) {
+      logger.info({ event: 'feedback', feedback_trace_id: traceId, helpful }, 'feedback recorded');
+    },
+  };
+}
+
+export type LogSink = ReturnType<typeof createLogSink>;

@@ -1,17 +1,17 @@
 import type { Client } from 'langsmith';
-import type { Config } from '../config/index.js';
-import { createBatchSender } from './batch-sender.js';
-import type { FailureReporter } from './failure-reporter.js';
-import { createTraceBuffer } from './langsmith-buffer.js';
-import { createLangSmithFeedback } from './langsmith-feedback.js';
-import { buildRuns, rootRunId, type TraceRecords } from './langsmith-runs.js';
-import { createRunBatchTransport } from './langsmith-transport.js';
-import type { TelemetryObserver } from './observers.js';
-import { createRedactor } from './redact.js';
+import type { Config } from '../../../config/index.js';
+import { createBatchSender } from '../../support/batch-sender.js';
+import type { FailureReporter } from '../../support/failure-reporter.js';
+import { createTraceBuffer } from './buffer.js';
+import { createLangSmithFeedback } from './feedback.js';
+import { buildRuns, rootRunId, type TraceRecords } from './runs.js';
+import { createRunBatchTransport } from './transport.js';
+import type { RecordSink } from '../../types.js';
+import { createRedactor } from '../../support/redact.js';
 
 export type LangSmithSettings = NonNullable<Config['telemetry']['langsmith']>;
 
-export interface LangSmithObserverOptions {
+export interface LangSmithSinkOptions {
   settings: LangSmithSettings;
   environment: string;
   reporter: FailureReporter;
@@ -44,7 +44,7 @@ const maxBatchBytes = 16 * 1024 * 1024;
  * complete (no separate patches), go out as one JSON `POST /runs/batch`, LangSmith's native ingestion
  * endpoint; bench/langsmith-cpu.ts measures what that adds per query.
  */
-export function createLangSmithObserver(options: LangSmithObserverOptions): TelemetryObserver & { readonly pendingTraces: number } {
+export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink & { readonly pendingTraces: number } {
   const { settings, reporter } = options;
   const transport = createRunBatchTransport({
     endpoint: settings.endpoint,
@@ -91,29 +91,19 @@ export function createLangSmithObserver(options: LangSmithObserverOptions): Tele
     },
   );
 
-  // Telemetry must never fail a request: every entry point swallows and counts its own errors.
-  const guarded = (what: string, work: () => void) => {
-    try {
-      work();
-    } catch (error) {
-      reporter.exportFailed('langsmith', 1, `${what}: ${(error as Error).message}`);
-    }
-  };
-
+  // Each entry point runs inside the fan-out's guard: what throws here is counted there, per sink.
   return {
     onLlmCall(record, parentSpanId) {
-      guarded('llm call not recorded', () => buffer.addLlmCall(record, parentSpanId));
+      buffer.addLlmCall(record, parentSpanId);
     },
     onAgentEnd(record) {
-      guarded('agent not recorded', () => {
-        const finished = buffer.addAgent(record);
-        if (!finished) return;
-        feedback.rememberRoot(record.traceId, rootRunId(record));
-        sender.enqueue(finished);
-      });
+      const finished = buffer.addAgent(record);
+      if (!finished) return;
+      feedback.rememberRoot(record.traceId, rootRunId(record));
+      sender.enqueue(finished);
     },
     onFeedback(userFeedback) {
-      guarded('feedback not recorded', () => feedback.record(userFeedback));
+      feedback.record(userFeedback);
     },
     async flush(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
