@@ -8,12 +8,17 @@ import { createRetriever } from './agents/retriever.js';
 import { createLlmClient } from './llm/client.js';
 import { createGeminiProvider } from './llm/providers/gemini.js';
 import { createOfflineProvider } from './llm/providers/offline.js';
+import { createMemoryVoteStore, type VoteStore } from './feedback/votes.js';
+import { httpServerOptions } from './http-server.js';
 import type { LlmProvider } from './llm/types.js';
 import auth from './plugins/app/auth.js';
+import caller from './plugins/app/caller.js';
 import drain from './plugins/app/drain.js';
 import errors from './plugins/app/errors.js';
 import httpMetrics from './plugins/app/http-metrics.js';
 import jsonBody from './plugins/app/json-body.js';
+import traceContext from './plugins/app/trace-context.js';
+import cors from './plugins/external/cors.js';
 import helmet from './plugins/external/helmet.js';
 import otel from './plugins/external/otel.js';
 import rateLimit from './plugins/external/rate-limit.js';
@@ -34,7 +39,11 @@ export interface AppDependencies {
   provider?: LlmProvider;
   /** The research prompt's file; prompts/research-answer.yaml by default. */
   promptFile?: PromptFile;
+  /** Where repeated votes are recognised; in-process by default. */
+  votes?: VoteStore;
 }
+
+const maxRememberedVotes = 100_000;
 
 function createProvider(config: Config): LlmProvider {
   return config.llm.provider === 'gemini'
@@ -43,7 +52,7 @@ function createProvider(config: Config): LlmProvider {
 }
 
 /** The app factory: wires agents, plugins, routes and telemetry. Tests call it and use `inject`. */
-export async function buildApp({ config, telemetry, corpus, provider, promptFile }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, telemetry, corpus, provider, promptFile, votes }: AppDependencies): Promise<FastifyInstance> {
   const prompts = createResearchPromptStore(
     config,
     {
@@ -56,7 +65,14 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
   // Before the app exists: a version or label that exists nowhere stops start-up, and no request waits.
   await prompts.start();
   const papers = corpus ?? loadCorpus(config.corpusPath);
-  const llm = createLlmClient({ provider: provider ?? createProvider(config), providerName: config.llm.provider, telemetry, settings: config.llm });
+  const stopModelCalls = new AbortController();
+  const llm = createLlmClient({
+    provider: provider ?? createProvider(config),
+    providerName: config.llm.provider,
+    telemetry,
+    settings: config.llm,
+    stopSignal: stopModelCalls.signal,
+  });
   const orchestrate = createOrchestrator({
     retriever: createRetriever(papers),
     reasoner: createReasoner(llm, telemetry.runAgent, { temperature: config.llm.temperature, maxOutputTokens: config.llm.maxOutputTokens }),
@@ -64,32 +80,38 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
     models: config.llm.models,
     choosePrompt: createPromptChooser(prompts, config.prompts),
   });
-  const feedbackTokens = createFeedbackTokens(config.security.feedbackSecret);
+  const feedbackTokens = createFeedbackTokens(config.security.feedbackSecret, config.security.feedbackTokenTtlSeconds);
 
   const app = Fastify({
+    ...httpServerOptions(config),
     loggerInstance: telemetry.logger as FastifyBaseLogger,
     // One line per request comes from the http-metrics plugin instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: config.security.bodyLimitBytes,
-    requestTimeout: 120_000,
-    connectionTimeout: 130_000,
-    keepAliveTimeout: 72_000,
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
+  app.server.maxConnections = config.http.maxConnections;
   app.addHook('onClose', async () => prompts.close());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  // Past the grace period, what is left of the shutdown budget goes to flushing the sinks.
+  const flushReserveMs = Math.min(5000, config.shutdownTimeoutMs / 4);
   await app.register(jsonBody);
-  await app.register(drain);
+  await app.register(drain, { graceMs: config.shutdownTimeoutMs - flushReserveMs, stopModelCalls: () => stopModelCalls.abort() });
+  // Before otel, whose hook would otherwise adopt the client's trace context.
+  await app.register(traceContext, { trustIncoming: config.security.trustTraceparent });
   await app.register(otel);
   await app.register(httpMetrics, { telemetry });
   await app.register(errors);
   await app.register(helmet);
-  await app.register(rateLimit, { perMinute: config.security.rateLimitPerMinute });
+  await app.register(cors, { origins: config.security.corsOrigins });
+  await app.register(caller, { apiKeys: config.security.apiKeys });
+  await app.register(rateLimit, {
+    perMinute: config.security.rateLimitPerMinute,
+    perUserPerMinute: config.security.rateLimitPerUserPerMinute,
+    authFailuresPerMinute: config.security.authFailuresPerMinute,
+  });
   await app.register(swagger);
-  await app.register(auth, { apiKeys: config.security.apiKeys });
+  await app.register(auth, { keysConfigured: config.security.apiKeys.length > 0 });
 
   const readiness = () => ({
     ready: papers.length > 0 && prompts.ready,
@@ -102,6 +124,7 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
     await app.register(metricsRoute, { telemetry, token: config.security.metricsToken });
   }
   await app.register(queryRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue });
-  await app.register(feedbackRoutes, { telemetry, verifyFeedbackToken: feedbackTokens.verify });
+  const voteStore = votes ?? createMemoryVoteStore({ max: maxRememberedVotes, ttlMs: config.security.feedbackTokenTtlSeconds * 1000 });
+  await app.register(feedbackRoutes, { telemetry, tokens: feedbackTokens, votes: voteStore });
   return app;
 }

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
+import type { AnswerOwner } from '../security/feedback-token.js';
 import type { Telemetry } from '../telemetry/types.js';
 import { errorResponseSchema, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
 
 interface Options {
   orchestrate: Orchestrator;
   telemetry: Pick<Telemetry, 'recordQuery'>;
-  issueFeedbackToken: (traceId: string, userId: string | undefined, promptVersion: number) => string;
+  issueFeedbackToken: (owner: AnswerOwner, promptVersion: number) => string;
 }
 
 export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchestrate, telemetry, issueFeedbackToken }) => {
@@ -20,7 +21,7 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
         response: { 200: queryResponseSchema, 400: errorResponseSchema, 502: errorResponseSchema, 503: errorResponseSchema, 504: errorResponseSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { query, user_id: userId, session_id: sessionId, top_k: topK } = request.body;
       const sessionKey = sessionId ?? userId;
       const started = performance.now();
@@ -37,7 +38,9 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
           promptVersion: answer.prompt.version,
           durationSeconds: (performance.now() - started) / 1000,
         });
-        return toResponse(answer, performance.now() - started, issueFeedbackToken(answer.traceId, userId, answer.prompt.version));
+        // The token is a credential for this caller's feedback: no shared cache may keep or replay it.
+        reply.header('cache-control', 'no-store');
+        return toResponse(answer, performance.now() - started, issueFeedbackToken({ traceId: answer.traceId, callerId: request.caller.id, userId }, answer.prompt.version));
       } catch (error) {
         telemetry.recordQuery({ status: 'error', sessionKey, traceId: request.traceId() ?? '' });
         throw error;
@@ -61,7 +64,7 @@ function toResponse(answer: ResearchAnswer, latencyMs: number, feedbackToken: st
       trace_id: answer.traceId,
       feedback_token: feedbackToken,
       model: answer.model,
-      prompt: { name: answer.prompt.name, version: answer.prompt.version, label: answer.prompt.label },
+      prompt: answer.prompt,
       query_type: answer.queryType,
       complexity: answer.complexity,
       tokens: answer.llm.usage,

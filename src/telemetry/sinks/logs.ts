@@ -7,6 +7,7 @@ import type { LlmCallRecord } from '../../llm/types.js';
 import type { FailureReporter } from '../support/failure-reporter.js';
 import { modelLabel } from '../support/model-label.js';
 import { createRedactor } from '../support/redact.js';
+import type { UserFeedback } from '../types.js';
 
 export const redactedLogPaths = [
   'req.headers.authorization',
@@ -158,8 +159,8 @@ export function createLogSink(logger: Logger, captureContent: boolean) {
     llmAttemptFailed(model: string, attempt: number, error: LlmError) {
       logger.warn({ event: 'llm_attempt_failed', model, attempt, error_type: error.type, error: error.message }, 'llm attempt failed, retrying');
     },
-    feedback(traceId: string, helpful: boolean) {
-      logger.info({ event: 'feedback', feedback_trace_id: traceId, helpful }, 'feedback recorded');
+    feedback({ traceId, helpful, first }: Pick<UserFeedback, 'traceId' | 'helpful' | 'first'>) {
+      logger.info({ event: 'feedback', feedback_trace_id: traceId, helpful, first }, 'feedback recorded');
     },
   };
 }
