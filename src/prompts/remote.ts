@@ -23,27 +23,23 @@ interface LangfuseSettings {
 }
 
 /**
- * Fetches one prompt version from LangFuse through @langfuse/client, every time. The SDK's own cache is
- * bypassed (`cacheTtlSeconds: 0`) because it serves an expired entry while it refreshes, so a new version
- * would take two fetches to appear (shared/notes/prompts.md); the prompt store caches instead.
+ * Fetches one prompt version from LangFuse through @langfuse/client, every time, and wraps it in the SDK's
+ * own ChatPromptClient. It calls the client's prompts API (`api.prompts.get`, what `prompt.get` does on a
+ * cache miss) rather than `prompt.get`: that cache serves an expired entry while it refreshes, so a new
+ * version took two fetches to appear (shared/notes/prompts.md), and it logs every failed fetch with a stack
+ * to stderr. The prompt store caches instead, and reports failures at most once per 30 s.
  */
 export function createLangfusePromptFetcher(settings: LangfuseSettings, timeoutMs: number): FetchPrompt {
   const client = new LangfuseClient({ publicKey: settings.publicKey, secretKey: settings.secretKey, baseUrl: settings.baseUrl });
   return async (name, selector) => {
-    let fetched: unknown;
+    let fetched: Awaited<ReturnType<typeof client.api.prompts.get>>;
     try {
-      fetched = await client.prompt.get(name, {
-        ...selector,
-        type: 'chat',
-        cacheTtlSeconds: 0,
-        maxRetries: 0,
-        fetchTimeoutMs: timeoutMs,
-      });
+      fetched = await client.api.prompts.get(name, selector, { maxRetries: 0, timeoutInSeconds: timeoutMs / 1000 });
     } catch (error) {
       throw classify(error);
     }
-    if (!(fetched instanceof ChatPromptClient)) throw new RemotePromptError('invalid', `LangFuse prompt ${name} is not a chat prompt`);
-    return fetched;
+    if (fetched.type !== 'chat') throw new RemotePromptError('invalid', `LangFuse prompt ${name} is a ${fetched.type} prompt, not a chat prompt`);
+    return new ChatPromptClient(fetched);
   };
 }
 
