@@ -83,8 +83,9 @@ export const envSchema = z.object({
   MODEL_COMPLEX: z.string().default('gemini-2.5-pro'),
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.2),
   LLM_MAX_OUTPUT_TOKENS: int(1024, 1, 65_536),
+  // `v2` as in the reference chapter, or `2`.
   PROMPT_VERSION: optionalString
-    .transform((value) => (value === undefined ? undefined : Number(value)))
+    .transform((value) => (value === undefined ? undefined : /^v?\d+$/i.test(value) ? Number(value.replace(/^v/i, '')) : Number.NaN))
     .pipe(z.number().int().min(1).max(1_000_000).optional()),
   PROMPT_LABEL: z.string().regex(/^[a-z0-9_.-]+$/, 'lower-case letters, digits, "_", "." or "-"').default('production'),
   PROMPT_VARIANTS: optionalString,

@@ -9,6 +9,9 @@ describe('prompt settings', () => {
       cacheTtlSeconds: 5,
     });
     expect(loadConfig({ PROMPT_VERSION: '1' }).prompts.version).toBe(1);
+    // The reference chapter writes the version as v1, v2.
+    expect(loadConfig({ PROMPT_VERSION: 'v2' }).prompts.version).toBe(2);
+    expect(loadConfig({ PROMPT_VERSION: '' }).prompts.version).toBeUndefined();
     expect(loadConfig({ PROMPT_VARIANTS: 'production:70, candidate:30' }).prompts.variants).toEqual([
       { label: 'production', weight: 70 },
       { label: 'candidate', weight: 30 },
