@@ -22,6 +22,7 @@ import cors from './plugins/external/cors.js';
 import helmet from './plugins/external/helmet.js';
 import otel from './plugins/external/otel.js';
 import rateLimit from './plugins/external/rate-limit.js';
+import staticPage from './plugins/external/static.js';
 import swagger from './plugins/external/swagger.js';
 import type { PromptFile } from './prompts/files.js';
 import { createPromptChooser, createResearchPromptStore } from './prompts/index.js';
@@ -29,6 +30,8 @@ import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { queryRoutes } from './routes/query.js';
+import { queryStreamRoutes } from './routes/query-stream.js';
+import { uiConfigRoute } from './routes/ui-config.js';
 import { createFeedbackTokens } from './security/feedback-token.js';
 import type { Telemetry } from './telemetry/types.js';
 
@@ -41,6 +44,8 @@ export interface AppDependencies {
   promptFile?: PromptFile;
   /** Where repeated votes are recognised; in-process by default. */
   votes?: VoteStore;
+  /** The built research page; dist/web by default. */
+  webRoot?: string;
 }
 
 const maxRememberedVotes = 100_000;
@@ -52,7 +57,7 @@ function createProvider(config: Config): LlmProvider {
 }
 
 /** The app factory: wires agents, plugins, routes and telemetry. Tests call it and use `inject`. */
-export async function buildApp({ config, telemetry, corpus, provider, promptFile, votes }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, telemetry, corpus, provider, promptFile, votes, webRoot }: AppDependencies): Promise<FastifyInstance> {
   const prompts = createResearchPromptStore(
     config,
     {
@@ -124,7 +129,10 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
     await app.register(metricsRoute, { telemetry, token: config.security.metricsToken });
   }
   await app.register(queryRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue });
+  await app.register(queryStreamRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue, heartbeatMs: config.streamHeartbeatMs });
   const voteStore = votes ?? createMemoryVoteStore({ max: maxRememberedVotes, ttlMs: config.security.feedbackTokenTtlSeconds * 1000 });
   await app.register(feedbackRoutes, { telemetry, tokens: feedbackTokens, votes: voteStore });
+  await app.register(uiConfigRoute, { config });
+  await app.register(staticPage, { root: webRoot });
   return app;
 }

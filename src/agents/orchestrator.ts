@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import type { LlmResult } from '../llm/client.js';
+import type { LlmResult, StreamOptions } from '../llm/client.js';
 import type { ChoosePrompt } from '../prompts/index.js';
 import type { RunAgent } from '../telemetry/types.js';
 import { classifyQuery, type Complexity, type QueryType } from './classifier.js';
@@ -19,12 +19,34 @@ export interface ResearchAnswer {
   queryType: QueryType;
   complexity: Complexity;
   model: string;
-  prompt: { name: string; version: number; label: string | null; isFallback: boolean };
+  prompt: AnswerPrompt;
   llm: LlmResult;
   retrievedDocs: number;
   averageRelevance: number;
   agents: Array<{ name: string; latencyMs: number }>;
   traceId: string;
+}
+
+/** The prompt version that answers, and the label (variant) it was chosen by; null when pinned. */
+export interface AnswerPrompt {
+  name: string;
+  version: number;
+  label: string | null;
+}
+
+/** What the orchestrator has decided once the run starts: enough for a client to label the answer. */
+export interface AnswerPlan {
+  traceId: string;
+  queryType: QueryType;
+  complexity: Complexity;
+  model: string;
+  prompt: AnswerPrompt;
+}
+
+/** Callbacks of a streamed answer, in the order they fire. `signal` cancels the model call. */
+export interface AnswerListener extends StreamOptions {
+  onPlan(plan: AnswerPlan): void;
+  onSources(sources: RankedPaper[]): void;
 }
 
 interface Dependencies {
@@ -37,11 +59,12 @@ interface Dependencies {
 
 /** Classifies the query, picks the model for its complexity, runs the retriever then the reasoner. */
 export function createOrchestrator({ retriever, reasoner, runAgent, models, choosePrompt }: Dependencies) {
-  return function orchestrate(request: ResearchQuery): Promise<ResearchAnswer> {
+  return function orchestrate(request: ResearchQuery, listener?: AnswerListener): Promise<ResearchAnswer> {
     const { queryType, complexity } = classifyQuery(request.query);
     const model = models[complexity];
     const { prompt, experiment, variant } = choosePrompt({ userId: request.userId, sessionId: request.sessionId });
     const experimentFields = experiment && variant ? { experiment, variant } : {};
+    const answerPrompt: AnswerPrompt = { name: prompt.name, version: prompt.version, label: prompt.label };
     return runAgent(
       {
         name: 'orchestrator',
@@ -57,6 +80,7 @@ export function createOrchestrator({ retriever, reasoner, runAgent, models, choo
       async (run) => {
         // On the root these become LangFuse trace metadata and LangSmith metadata too.
         run.annotate({ query_type: queryType, complexity, model, prompt_version: prompt.version, ...experimentFields });
+        listener?.onPlan({ traceId: run.traceId, queryType, complexity, model, prompt: answerPrompt });
         const agents: ResearchAnswer['agents'] = [];
         const timed = async <T>(name: string, work: () => Promise<T>) => {
           const started = performance.now();
@@ -77,8 +101,9 @@ export function createOrchestrator({ retriever, reasoner, runAgent, models, choo
           }),
         );
         run.annotate({ retrieved_docs: retrieval.papers.length, avg_relevance: retrieval.averageRelevance });
+        listener?.onSources(retrieval.papers);
         const passages = retrieval.papers.map(({ paper }) => ({ id: paper.id, title: paper.title, year: paper.year, summary: paper.summary }));
-        const llm = await timed('reasoner', () => reasoner(request.query, passages, model, prompt));
+        const llm = await timed('reasoner', () => reasoner(request.query, passages, model, prompt, listener));
         run.setOutputs({ answer: llm.text, sources: passages.map((passage) => passage.id) });
         return {
           answer: llm.text,
@@ -86,7 +111,7 @@ export function createOrchestrator({ retriever, reasoner, runAgent, models, choo
           queryType,
           complexity,
           model: llm.model,
-          prompt: { name: prompt.name, version: prompt.version, label: prompt.label, isFallback: prompt.isFallback },
+          prompt: answerPrompt,
           llm,
           retrievedDocs: retrieval.papers.length,
           averageRelevance: retrieval.averageRelevance,

@@ -1,5 +1,5 @@
-import type { LlmClient, LlmResult } from '../llm/client.js';
-import type { SourcePassage } from '../llm/types.js';
+import type { LlmClient, LlmResult, StreamOptions } from '../llm/client.js';
+import type { LlmRequest, SourcePassage } from '../llm/types.js';
 import type { ServedPrompt } from '../prompts/index.js';
 import type { RunAgent } from '../telemetry/types.js';
 
@@ -20,14 +20,15 @@ export const promptVariables = (query: string, passages: SourcePassage[]) => ({
 
 /** Fills the served prompt version with the retrieved papers and asks the model for a cited answer. */
 export function createReasoner(llm: LlmClient, runAgent: RunAgent, settings: ReasonerSettings) {
-  return function reason(query: string, passages: SourcePassage[], model: string, prompt: ServedPrompt): Promise<LlmResult> {
+  /** With `stream`, the answer goes to `stream.onDelta` as the model writes it. */
+  return function reason(query: string, passages: SourcePassage[], model: string, prompt: ServedPrompt, stream?: StreamOptions): Promise<LlmResult> {
     const promptRef = { name: prompt.name, version: prompt.version, isFallback: prompt.isFallback };
     return runAgent(
       { name: 'reasoner', inputs: { query, passages: passages.map((passage) => passage.id) }, metadata: { model, prompt: promptRef } },
       async (run) => {
         const { system, prompt: text } = prompt.render(promptVariables(query, passages));
         run.annotate({ 'llm.prompt.name': prompt.name, 'llm.prompt.version': prompt.version });
-        const result = await llm.generate({
+        const request: LlmRequest = {
           model,
           system,
           prompt: text,
@@ -36,7 +37,8 @@ export function createReasoner(llm: LlmClient, runAgent: RunAgent, settings: Rea
           temperature: prompt.config.temperature ?? settings.temperature,
           maxOutputTokens: prompt.config.max_output_tokens ?? settings.maxOutputTokens,
           passages,
-        });
+        };
+        const result = await (stream ? llm.generateStream(request, stream) : llm.generate(request));
         run.setOutputs({ answer: result.text });
         return result;
       },

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
 import type { AnswerOwner } from '../security/feedback-token.js';
 import type { Telemetry } from '../telemetry/types.js';
+import { answeredOutcome, toMetadata, toSource } from './answer-body.js';
 import { errorResponseSchema, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
 
 interface Options {
@@ -27,17 +28,7 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
       const started = performance.now();
       try {
         const answer = await request.runInTraceContext(() => orchestrate({ query, userId, sessionId, topK }));
-        telemetry.recordQuery({
-          status: 'success',
-          queryType: answer.queryType,
-          costUsd: answer.llm.cost.costUsd,
-          retrievedDocs: answer.retrievedDocs,
-          averageRelevance: answer.averageRelevance,
-          sessionKey,
-          traceId: answer.traceId,
-          promptVersion: answer.prompt.version,
-          durationSeconds: (performance.now() - started) / 1000,
-        });
+        telemetry.recordQuery(answeredOutcome(answer, sessionKey, performance.now() - started));
         // The token is a credential for this caller's feedback: no shared cache may keep or replay it.
         reply.header('cache-control', 'no-store');
         return toResponse(answer, performance.now() - started, issueFeedbackToken({ traceId: answer.traceId, callerId: request.caller.id, userId }, answer.prompt.version));
@@ -50,29 +41,5 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
 };
 
 function toResponse(answer: ResearchAnswer, latencyMs: number, feedbackToken: string): QueryResponse {
-  return {
-    answer: answer.answer,
-    sources: answer.sources.map(({ paper, score }) => ({
-      id: paper.id,
-      title: paper.title,
-      authors: paper.authors,
-      year: paper.year,
-      url: paper.url,
-      score,
-    })),
-    metadata: {
-      trace_id: answer.traceId,
-      feedback_token: feedbackToken,
-      model: answer.model,
-      prompt: answer.prompt,
-      query_type: answer.queryType,
-      complexity: answer.complexity,
-      tokens: answer.llm.usage,
-      cost_usd: answer.llm.cost.costUsd,
-      latency_ms: Math.round(latencyMs * 100) / 100,
-      retrieved_docs: answer.retrievedDocs,
-      avg_relevance: answer.averageRelevance,
-      agents: answer.agents.map(({ name, latencyMs: agentLatency }) => ({ name, latency_ms: agentLatency })),
-    },
-  };
+  return { answer: answer.answer, sources: answer.sources.map(toSource), metadata: toMetadata(answer, latencyMs, feedbackToken) };
 }
