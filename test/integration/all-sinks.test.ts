@@ -241,7 +241,8 @@ describe('the contract call with every sink on', () => {
         tokens: expectedTokens,
         cost_usd: expectedCost,
         attempts: 1,
-        prompt: { name: 'research-answer', version: 2 },
+        // The LangFuse fake holds no prompt here, so the file's version answered, as a fallback.
+        prompt: { name: 'research-answer', version: 2, isFallback: true },
         trace_id: body.metadata.trace_id,
       }),
     ]);
