@@ -31,7 +31,6 @@ describe('npm start', () => {
     expect(scripts.start).toBe('node dist/main.js');
     expect(existsSync(compiledEntry)).toBe(true);
     expect(existsSync(join(repoRoot, 'dist', 'llm', 'prices.json'))).toBe(true);
-    expect(existsSync(join(repoRoot, 'dist', 'telemetry', 'sinks', 'loki-transport.mjs'))).toBe(true);
     const builtAt = statSync(compiledEntry).mtimeMs;
     const again = spawnSync(process.execPath, ['scripts/prestart.mjs'], { cwd: repoRoot, encoding: 'utf8' });
     expect(again.status).toBe(0);
