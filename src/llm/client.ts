@@ -105,7 +105,7 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
         ),
       );
       const usage = response.usage;
-      const cost = priceCall(usage, [response.responseModel, request.model]);
+      const cost = priceCall(usage, [response.responseModel, request.model], { at: startedAt });
       const record = finish({ status: 'success', response, usage, cost });
       return {
         text: response.text,
@@ -121,7 +121,7 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
       finish({
         status: 'error',
         usage,
-        cost: priceCall(usage, [llmError.responseModel, request.model]),
+        cost: priceCall(usage, [llmError.responseModel, request.model], { at: startedAt }),
         error: { type: llmError.type, message: llmError.message },
       });
       throw llmError;

@@ -1,5 +1,6 @@
 import type { KVMap, RunCreate, UsageMetadata } from 'langsmith/schemas';
 import type { LlmCallRecord } from '../llm/types.js';
+import { roundUsd } from '../llm/pricing.js';
 import { dottedOrderSegment, runIdFromSpan, startTimeWithOrder } from './langsmith-ids.js';
 import type { AgentRecord } from './observers.js';
 
@@ -183,10 +184,11 @@ export function usageMetadata({ usage, cost }: LlmCallRecord): UsageMetadata {
     output_token_details: { reasoning: usage.reasoning },
     ...(cost.details
       ? {
-          input_cost: cost.details.input + cost.details.input_cached_tokens,
-          output_cost: cost.details.output,
+          input_cost: roundUsd(cost.details.input + cost.details.input_cached_tokens),
+          output_cost: roundUsd(cost.details.output + cost.details.output_reasoning_tokens),
           total_cost: cost.details.total,
           input_cost_details: { cache_read: cost.details.input_cached_tokens },
+          output_cost_details: { reasoning: cost.details.output_reasoning_tokens },
         }
       : {}),
   };
