@@ -2,14 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import fastifyOtel from '@fastify/otel';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config/index.js';
 import { loadCorpus, type Paper } from './agents/corpus.js';
 import { createOrchestrator } from './agents/orchestrator.js';
@@ -20,6 +13,7 @@ import { createLlmClient } from './llm/client.js';
 import { createGeminiProvider } from './llm/providers/gemini.js';
 import { createOfflineProvider } from './llm/providers/offline.js';
 import type { LlmProvider } from './llm/types.js';
+import { registerApiDocs } from './plugins/external/swagger.js';
 import { registerErrorHandling } from './routes/errors.js';
 import { createFeedbackTokens } from './routes/feedback-token.js';
 import { feedbackRoutes } from './routes/feedback.js';
@@ -113,14 +107,7 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
       message: `rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`,
     }),
   });
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'ResearcherAI', version: '0.1.0', description: 'Instrumented multi-agent research API' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerApiDocs(app, config.security);
   registerAuth(app, config.security.apiKeys);
 
   await app.register(healthRoutes, { isReady: () => ({ ready: papers.length > 0, checks: { config: true, corpus: papers.length > 0 } }) });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Telemetry } from '../telemetry/index.js';
-import { errorResponseSchema, feedbackRequestSchema, feedbackResponseSchema } from './schemas.js';
+import { apiErrorResponses, errorResponse, feedbackRequestSchema, feedbackResponseSchema } from './schemas.js';
 
 interface Options {
   telemetry: Telemetry;
@@ -15,7 +15,12 @@ export const feedbackRoutes: FastifyPluginAsyncZod<Options> = async (app, { tele
         tags: ['research'],
         summary: 'Thumbs up or down on an answer; recorded as the LangFuse score "user-feedback"',
         body: feedbackRequestSchema,
-        response: { 200: feedbackResponseSchema, 400: errorResponseSchema, 403: errorResponseSchema },
+        operationId: 'submitFeedback',
+        response: {
+          200: feedbackResponseSchema,
+          ...apiErrorResponses,
+          403: errorResponse('`invalid_feedback_token`: the token does not match this trace_id and user_id'),
+        },
       },
     },
     async (request, reply) => {

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
 import type { Telemetry } from '../telemetry/index.js';
 import { requestTraceId } from './request-trace.js';
-import { errorResponseSchema, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
+import { apiErrorResponses, errorResponse, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
 
 interface Options {
   orchestrate: Orchestrator;
@@ -19,7 +19,14 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
         tags: ['research'],
         summary: 'Answer a research question from the paper corpus, with sources and full telemetry metadata',
         body: queryRequestSchema,
-        response: { 200: queryResponseSchema, 400: errorResponseSchema, 502: errorResponseSchema, 503: errorResponseSchema, 504: errorResponseSchema },
+        operationId: 'answerResearchQuery',
+        response: {
+          200: queryResponseSchema,
+          ...apiErrorResponses,
+          502: errorResponse('the model failed: `llm_server_error`, `llm_malformed`, `llm_blocked`, `llm_max_tokens` or `llm_stream_error`'),
+          503: errorResponse('`llm_rate_limited` or `llm_circuit_open` (with Retry-After), or the service is shutting down'),
+          504: errorResponse('`llm_timeout`: no model answer within LLM_TIMEOUT_MS, retries included'),
+        },
       },
     },
     async (request) => {
