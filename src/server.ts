@@ -24,6 +24,7 @@ import { registerHttpMetrics } from './routes/http-metrics.js';
 import { registerAuth } from './routes/auth.js';
 import { registerConnectionDraining } from './routes/drain.js';
 import { registerStrictJsonParser } from './routes/json-body.js';
+import { withAgentProvider } from './telemetry/agents.js';
 import type { Telemetry } from './telemetry/index.js';
 
 export interface AppDependencies {
@@ -46,8 +47,10 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
   const promptRef = { name: defaultPromptName, version: config.promptVersion };
   getPrompt(promptRef);
   const papers = corpus ?? loadCorpus(config.corpusPath);
+  const llmProvider = provider ?? createProvider(config);
+  const runAgent = withAgentProvider(telemetry.runAgent, llmProvider.system);
   const llm = createLlmClient({
-    provider: provider ?? createProvider(config),
+    provider: llmProvider,
     providerName: config.llm.provider,
     telemetry: telemetry.llmCalls,
     settings: config.llm,
@@ -55,8 +58,8 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
   });
   const orchestrate = createOrchestrator({
     retriever: createRetriever(papers),
-    reasoner: createReasoner(llm, telemetry.runAgent, { temperature: config.llm.temperature, maxOutputTokens: config.llm.maxOutputTokens }),
-    runAgent: telemetry.runAgent,
+    reasoner: createReasoner(llm, runAgent, { temperature: config.llm.temperature, maxOutputTokens: config.llm.maxOutputTokens }),
+    runAgent,
     models: config.llm.models,
     prompt: promptRef,
   });

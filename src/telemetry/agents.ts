@@ -1,5 +1,6 @@
 import { LangfuseAgent, LangfuseRetriever, getLangfuseTracer } from '@langfuse/tracing';
 import { SpanStatusCode, context, trace, type Attributes } from '@opentelemetry/api';
+import { LlmError } from '../llm/errors.js';
 import type { Metrics } from './metrics.js';
 import type { AgentRecord, TelemetryObserver } from './observers.js';
 
@@ -18,6 +19,8 @@ export interface AgentOptions {
   /** Trace-level fields (user, session, tags, metadata): set on the root agent only. */
   trace?: { name: string; userId?: string; sessionId?: string; tags?: string[] };
   metadata?: Record<string, unknown>;
+  /** `gen_ai.provider.name` of the model provider the agents use (required on agent spans). */
+  provider?: string;
 }
 
 /**
@@ -30,7 +33,13 @@ export function createAgentTelemetry(metrics: Metrics, observers: TelemetryObser
     const parentSpanId = trace.getSpan(parent)?.spanContext().spanId;
     const otelSpan = getLangfuseTracer().startSpan(
       `invoke_agent ${options.name}`,
-      { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': options.name } },
+      {
+        attributes: {
+          'gen_ai.operation.name': 'invoke_agent',
+          'gen_ai.agent.name': options.name,
+          ...(options.provider ? { 'gen_ai.provider.name': options.provider } : {}),
+        },
+      },
       parent,
     );
     // With no sink the span does not record: skip building (and serialising) what nobody would read.
@@ -45,7 +54,8 @@ export function createAgentTelemetry(metrics: Metrics, observers: TelemetryObser
       otelSpan.setAttributes({
         'langfuse.trace.name': name,
         ...(userId ? { 'user.id': userId } : {}),
-        ...(sessionId ? { 'session.id': sessionId } : {}),
+        // session.id is what LangFuse groups sessions by; gen_ai.conversation.id is the convention's name.
+        ...(sessionId ? { 'session.id': sessionId, 'gen_ai.conversation.id': sessionId } : {}),
         ...(tags ? { 'langfuse.trace.tags': tags } : {}),
         'langfuse.trace.input': JSON.stringify(options.inputs),
       });
@@ -92,6 +102,7 @@ export function createAgentTelemetry(metrics: Metrics, observers: TelemetryObser
     } catch (error) {
       status = 'error';
       record.error = error instanceof Error ? error.message : String(error);
+      otelSpan.setAttribute('error.type', errorType(error));
       otelSpan.setStatus({ code: SpanStatusCode.ERROR, message: record.error });
       observation?.update({ level: 'ERROR', statusMessage: record.error });
       throw error;
@@ -109,3 +120,15 @@ export function createAgentTelemetry(metrics: Metrics, observers: TelemetryObser
 }
 
 export type RunAgent = ReturnType<typeof createAgentTelemetry>;
+
+/** The same runner, naming the model provider on every agent span it opens. */
+export const withAgentProvider =
+  (runAgent: RunAgent, provider: string): RunAgent =>
+  (options, work) =>
+    runAgent({ provider, ...options }, work);
+
+/** A bounded `error.type`: the model error's kind, else the error's class name, else `_OTHER`. */
+function errorType(error: unknown): string {
+  if (error instanceof LlmError) return error.type;
+  return error instanceof Error ? error.constructor.name : '_OTHER';
+}

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
+import { longestCallMs } from '../llm/retry-budget.js';
 import { createAgentTelemetry } from './agents.js';
 import { createFailureReporter } from './failure-reporter.js';
 import { createScoreSink } from './langfuse-scores.js';
@@ -36,7 +37,7 @@ export interface Feedback {
  */
 export function startTelemetry(config: Config, options: { logger?: Logger; observers?: TelemetryObserver[] } = {}) {
   const sessions = createSessionTracker();
-  const metrics = createMetrics(() => sessions.active());
+  const metrics = createMetrics({ countActiveSessions: () => sessions.active(), longestLlmCallSeconds: longestCallMs(config.llm) / 1000 });
   let logger: Logger | undefined;
   // A sink that fails after the logger has closed (a hung export timing out) is still counted, but
   // writing to the closed transport would throw from a timer and crash the process.

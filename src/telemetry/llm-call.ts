@@ -3,6 +3,7 @@ import { SpanKind, SpanStatusCode, context, trace, type Context } from '@opentel
 import type { Logger } from 'pino';
 import type { LlmError } from '../llm/errors.js';
 import type { LlmCallRecord, LlmRequest } from '../llm/types.js';
+import { recordGenAiMetrics } from './genai-metrics.js';
 import type { Metrics } from './metrics.js';
 import type { TelemetryObserver } from './observers.js';
 
@@ -45,7 +46,8 @@ export function createLlmCallTelemetry({ metrics, logger, captureContent, observ
             'gen_ai.request.model': request.model,
             'gen_ai.request.temperature': request.temperature,
             'gen_ai.request.max_tokens': request.maxOutputTokens,
-            'gen_ai.request.stream': Boolean(request.stream),
+            // The convention sets it only for streamed calls.
+            ...(request.stream ? { 'gen_ai.request.stream': true } : {}),
             ...(serverAddress ? { 'server.address': serverAddress.host, 'server.port': serverAddress.port } : {}),
           },
         },
@@ -71,6 +73,7 @@ export function createLlmCallTelemetry({ metrics, logger, captureContent, observ
             otelSpan.end();
           }
           recordMetrics(metrics, record);
+          recordGenAiMetrics(metrics, record, system, serverAddress);
           logCall(logger, record, captureContent);
           for (const observer of observers) observer.onLlmCall?.(record, parentSpanId);
         },

@@ -7,14 +7,29 @@ import {
   type Metric,
   type OpenMetricsContentType,
 } from 'prom-client';
+import { createGenAiMetrics } from './genai-metrics.js';
 
 /**
  * The metric registry. Names follow the reference chapter (llm_requests_total, llm_tokens_total,
  * llm_cost_total, llm_latency_seconds, active_sessions, query_requests_total); everything else is
- * added for the dashboards and alerts in prometheus/ and grafana/. Every label is bounded: models
+ * added for the dashboards and alerts in prometheus/ and grafana/, and the OpenTelemetry GenAI client
+ * metrics (genai-metrics.ts) sit next to them. Every label is bounded: models
  * come from the config or the price table, never from user input.
  */
-export function createMetrics(countActiveSessions: () => number = () => 0) {
+/** The chapter's buckets, doubled past 30 s until the last one holds the longest call the retry settings allow. */
+export function llmLatencyBuckets(longestCallSeconds: number): number[] {
+  const buckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
+  while ((buckets.at(-1) as number) < longestCallSeconds) buckets.push((buckets.at(-1) as number) * 2);
+  return buckets;
+}
+
+export interface MetricsOptions {
+  countActiveSessions?: () => number;
+  /** `longestCallMs` of the LLM settings, in seconds; without it, the chapter's buckets (up to 30 s). */
+  longestLlmCallSeconds?: number;
+}
+
+export function createMetrics({ countActiveSessions = () => 0, longestLlmCallSeconds = 0 }: MetricsOptions = {}) {
   // prom-client only records exemplars on an OpenMetrics registry; /metrics converts for plain-text scrapers.
   const registry = new Registry<OpenMetricsContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
@@ -62,10 +77,11 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
       name: 'llm_latency_seconds',
       help: 'LLM call latency in seconds, retries included; exemplars carry the trace id',
       labelNames: ['model'],
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      buckets: llmLatencyBuckets(longestLlmCallSeconds),
       enableExemplars: true,
       registers,
     }),
+    ...createGenAiMetrics(registers),
     llmCircuitState: new Gauge({
       name: 'llm_circuit_breaker_state',
       help: 'Circuit breaker state per model: 0 closed, 1 half-open, 2 open',

@@ -194,6 +194,12 @@ function serverInfo(multipart: boolean): Json {
 function ingestMultipart(store: LangSmithStore, req: RecordedRequest, res: ServerResponse): void {
   const parts = readMultipart(req, res);
   if (parts === undefined) return;
+  // The SDK states each part's byte length in its Content-Type; one that disagrees is a broken upload.
+  const misstated = parts.find((part) => {
+    const stated = /;\s*length=(\d+)/.exec(part.contentType ?? '')?.[1];
+    return stated !== undefined && Number(stated) !== part.data.length;
+  });
+  if (misstated) return sendJson(res, 422, { detail: `part ${misstated.name}: length does not match its content` });
   const operations = new Map<string, { action: RunAction; run: Json }>();
   for (const part of parts) {
     const [kind, id, ...rest] = part.name.split('.');

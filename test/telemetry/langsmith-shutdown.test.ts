@@ -36,7 +36,7 @@ it('returns from telemetry.shutdown at its timeout while LangSmith hangs, withou
   // libuv measures timers from its cached loop time, so they may fire a little early by Date.now().
   expect(elapsed).toBeGreaterThanOrEqual(700);
   expect(elapsed).toBeLessThan(2000);
-  expect(langsmith.requests.some((request) => request.path === '/runs/batch' && request.status === undefined)).toBe(true);
+  expect(langsmith.requests.some((request) => request.path === '/runs/multipart' && request.status === undefined)).toBe(true);
   const metrics = await telemetry.metrics.registry.getSingleMetricAsString('telemetry_export_failures_total');
   expect(metrics).toMatch(/sink="langsmith"\} 1\b/);
 });

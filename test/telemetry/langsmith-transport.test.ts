@@ -1,49 +1,90 @@
-import { describe, expect, it } from 'vitest';
-import { createRunBatchTransport } from '../../src/telemetry/langsmith-transport.js';
+import type { RunCreate } from 'langsmith/schemas';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunIngestTransport } from '../../src/telemetry/langsmith-transport.js';
+import { startLangSmithFake, type LangSmithFake } from '../fakes/langsmith.js';
 import { useLangSmithFake } from './langsmith-fixtures.js';
 
 const apiKey = 'ls-transport-key';
 const fake = useLangSmithFake(apiKey);
-const body = JSON.stringify({ post: [{ id: '01a219e4-62d8-7d6e-ba3e-83dfe11b270e', name: 'orchestrator', run_type: 'chain', inputs: {} }], patch: [] });
-const posts = () => fake().requests.filter((request) => request.path === '/runs/batch');
+const run = (name: string): RunCreate => ({
+  id: '01a219e4-62d8-7d6e-ba3e-83dfe11b270e',
+  name,
+  run_type: 'chain',
+  inputs: { query: 'naïve RAG — “quoted”' },
+  outputs: { answer: 'ok' },
+  extra: { metadata: { session_id: 'session-1' } },
+});
+const runs = [run('orchestrator')];
+const postsTo = (target: LangSmithFake, path: string) => target.requests.filter((request) => request.path === path);
+const ingestPaths = (target: LangSmithFake) => target.requests.filter((request) => request.path.startsWith('/runs')).map((request) => `${request.path} ${request.status}`);
 
-describe('run batch transport', () => {
-  it('posts the JSON batch with the API key', async () => {
-    const transport = createRunBatchTransport({ endpoint: `${fake().url}/`, apiKey, timeoutMs: 2000 });
-    await transport.post(body, new AbortController().signal);
-    expect(fake().runs().map((run) => run.name)).toEqual(['orchestrator']);
-    expect(posts()[0]?.headers['content-type']).toBe('application/json');
+describe('run ingest transport', () => {
+  it('posts the runs to /runs/multipart, one part per large field with its byte length, with the API key', async () => {
+    const transport = createRunIngestTransport({ endpoint: `${fake().url}/`, apiKey, timeoutMs: 2000 });
+    const request = transport.encode(runs);
+    expect(request.path).toBe('multipart');
+    await transport.post(runs, request, new AbortController().signal);
+    expect(fake().runs()).toMatchObject([{ name: 'orchestrator', inputs: runs[0]!.inputs, outputs: { answer: 'ok' }, extra: { metadata: { session_id: 'session-1' } } }]);
+    const [posted] = postsTo(fake(), '/runs/multipart');
+    expect(posted?.headers['content-type']).toMatch(/^multipart\/form-data; boundary=----ResearcherAIBoundary[0-9a-f]{24}$/);
+    expect(posted?.headers['content-length']).toBe(String(request.encoded.body.length));
+    const text = request.encoded.body.toString('utf8');
+    const inputs = JSON.stringify(runs[0]!.inputs);
+    expect(text).toContain(`name="post.${runs[0]!.id}.inputs"\r\nContent-Type: application/json; length=${Buffer.byteLength(inputs)}\r\n\r\n${inputs}\r\n`);
+    expect([...text.matchAll(/name="([^"]+)"/g)].map((match) => match[1])).toEqual(
+      ['', '.inputs', '.outputs', '.extra'].map((field) => `post.${runs[0]!.id}${field}`),
+    );
     transport.close();
   });
 
   it('retries a 5xx and then succeeds', async () => {
-    const transport = createRunBatchTransport({ endpoint: fake().url, apiKey, timeoutMs: 2000, retries: 1 });
+    const transport = createRunIngestTransport({ endpoint: fake().url, apiKey, timeoutMs: 2000, retries: 1 });
     await fake().setMode('fail');
     setTimeout(() => void fake().setMode('ok'), 200);
-    await transport.post(body, new AbortController().signal);
-    expect(posts().map((request) => request.status)).toEqual([500, 202]);
+    await transport.post(runs, transport.encode(runs), new AbortController().signal);
+    expect(postsTo(fake(), '/runs/multipart').map((request) => request.status)).toEqual([500, 202]);
     transport.close();
   });
 
-  it('does not retry a rejected batch', async () => {
-    const transport = createRunBatchTransport({ endpoint: fake().url, apiKey: 'wrong-key', timeoutMs: 2000, retries: 2 });
-    await expect(transport.post(body, new AbortController().signal)).rejects.toThrow(/HTTP 401/);
-    expect(posts()).toHaveLength(1);
+  it('does not retry a rejected batch, nor fall back on anything but 404', async () => {
+    const transport = createRunIngestTransport({ endpoint: fake().url, apiKey: 'wrong-key', timeoutMs: 2000, retries: 2 });
+    await expect(transport.post(runs, transport.encode(runs), new AbortController().signal)).rejects.toThrow(/HTTP 401/);
+    expect(ingestPaths(fake())).toEqual(['/runs/multipart 401']);
     transport.close();
   });
 
   it('gives up on a hanging endpoint at the timeout, without retrying, and stops at once when aborted', async () => {
     await fake().setMode('hang');
-    const transport = createRunBatchTransport({ endpoint: fake().url, apiKey, timeoutMs: 300, retries: 2 });
-    const started = Date.now();
-    await expect(transport.post(body, new AbortController().signal)).rejects.toThrow(/no answer within 300 ms/);
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect(posts()).toHaveLength(1);
+    const transport = createRunIngestTransport({ endpoint: fake().url, apiKey, timeoutMs: 300, retries: 2 });
+    await expect(transport.post(runs, transport.encode(runs), new AbortController().signal)).rejects.toThrow(/no answer within 300 ms/);
+    expect(postsTo(fake(), '/runs/multipart')).toHaveLength(1);
 
     const abort = new AbortController();
-    const sending = transport.post(body, abort.signal);
-    setTimeout(() => abort.abort(), 50);
+    const sending = transport.post(runs, transport.encode(runs), abort.signal);
+    abort.abort();
     await expect(sending).rejects.toThrow();
+    transport.close();
+  });
+});
+
+describe('run ingest transport on a server without /runs/multipart', () => {
+  let legacy: LangSmithFake;
+  beforeAll(async () => {
+    legacy = await startLangSmithFake({ apiKey, multipart: false });
+  });
+  afterAll(() => legacy.close());
+
+  it('falls back to /runs/batch on 404, and stays there', async () => {
+    const transport = createRunIngestTransport({ endpoint: legacy.url, apiKey, timeoutMs: 2000, retries: 2 });
+    await transport.post(runs, transport.encode(runs), new AbortController().signal);
+    const second = [{ ...run('second'), id: '01a219e4-62d8-7d6e-ba3e-83dfe11b270f' }];
+    const request = transport.encode(second);
+    expect(request.path).toBe('batch');
+    await transport.post(second, request, new AbortController().signal);
+    expect(ingestPaths(legacy)).toEqual(['/runs/multipart 404', '/runs/batch 202', '/runs/batch 202']);
+    expect(postsTo(legacy, '/runs/batch')[0]?.headers['content-type']).toBe('application/json');
+    expect(legacy.runs().map((stored) => stored.name)).toEqual(['orchestrator', 'second']);
+    expect(legacy.runs()[0]).toMatchObject({ inputs: runs[0]!.inputs, extra: { metadata: { session_id: 'session-1' } } });
     transport.close();
   });
 });
