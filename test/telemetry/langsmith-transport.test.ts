@@ -26,7 +26,7 @@ describe('run ingest transport', () => {
     await transport.post(runs, request, new AbortController().signal);
     expect(fake().runs()).toMatchObject([{ name: 'orchestrator', inputs: runs[0]!.inputs, outputs: { answer: 'ok' }, extra: { metadata: { session_id: 'session-1' } } }]);
     const [posted] = postsTo(fake(), '/runs/multipart');
-    expect(posted?.headers['content-type']).toMatch(/^multipart\/form-data; boundary=----ResearcherAIBoundary[0-9a-f]{24}$/);
+    expect(posted?.headers['content-type']).toMatch(/^multipart\/form-data; boundary=[0-9a-f]{24}$/);
     expect(posted?.headers['content-length']).toBe(String(request.encoded.body.length));
     const text = request.encoded.body.toString('utf8');
     const inputs = JSON.stringify(runs[0]!.inputs);
