@@ -66,11 +66,11 @@ describe('LangSmith fake with the langsmith SDK', () => {
     expect(unhandled(fake)).toEqual([]);
   });
 
-  it('refuses a multipart part whose stated length disagrees with its bytes, and stores nothing of it', async () => {
+  it('refuses a multipart part without its length in bytes, or with a wrong one, and stores nothing of it', async () => {
     const boundary = '----TestBoundary';
-    const part = (length: number) =>
-      `--${boundary}\r\nContent-Disposition: form-data; name="post.01a219e4-62d8-7d6e-ba3e-83dfe11b270e"\r\nContent-Type: application/json; length=${length}\r\n\r\n{"name":"é"}\r\n--${boundary}--\r\n`;
-    const post = (length: number) =>
+    const part = (length: number | undefined) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="post.01a219e4-62d8-7d6e-ba3e-83dfe11b270e"\r\nContent-Type: application/json${length === undefined ? '' : `; length=${length}`}\r\n\r\n{"name":"é"}\r\n--${boundary}--\r\n`;
+    const post = (length: number | undefined) =>
       fetch(`${fake.url}/runs/multipart`, {
         method: 'POST',
         headers: { 'x-api-key': API_KEY, 'content-type': `multipart/form-data; boundary=${boundary}` },
@@ -78,6 +78,7 @@ describe('LangSmith fake with the langsmith SDK', () => {
       });
     // 12 characters, 13 bytes: the length is in bytes.
     expect((await post(12)).status).toBe(422);
+    expect((await post(undefined)).status).toBe(422);
     expect(fake.runs()).toEqual([]);
     expect((await post(13)).status).toBe(202);
     expect(fake.runs().map((run) => run.name)).toEqual(['é']);
