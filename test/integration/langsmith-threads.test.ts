@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppWithLogs } from '../helpers/app-with-logs.js';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { startLangSmithFake, type LangSmithFake, type LangSmithRun } from '../fakes/langsmith.js';
-import { issueUsageMetadata } from '../telemetry/langsmith-fixtures.js';
+import { geminiWithLangSmithEnv, issueUsageMetadata } from '../telemetry/langsmith-fixtures.js';
 
 // One query with a session id, through the whole service, to a LangSmith fake with the multipart endpoint
 // and to one without it (older servers answer 404 there). Usage as in the core issue: prompt 1200 (200
@@ -24,15 +24,7 @@ beforeAll(async () => {
 afterAll(() => gemini?.close());
 
 async function traceOfOneQuery(langsmith: LangSmithFake): Promise<LangSmithRun[]> {
-  const service = await startAppWithLogs({
-    LOG_LEVEL: 'silent',
-    GEMINI_API_KEY: 'test-key',
-    GEMINI_BASE_URL: gemini.url,
-    LLM_MAX_RETRIES: '0',
-    LANGSMITH_TRACING: 'true',
-    LANGSMITH_API_KEY: apiKey,
-    LANGSMITH_ENDPOINT: langsmith.url,
-  });
+  const service = await startAppWithLogs({ LOG_LEVEL: 'silent', ...geminiWithLangSmithEnv(gemini.url, langsmith.url, apiKey) });
   const response = await service.app.inject({ method: 'POST', url: '/api/query', payload: { query: 'What are the latest advances in RAG systems?', user_id: 'user-1', session_id: 'thread-42' } });
   expect(response.statusCode, response.body).toBe(200);
   await service.close();

@@ -40,22 +40,27 @@ describe('priceCall', () => {
     expect(priceCall(usage(300_000, 0, 0, 0), ['gemini-2.5-flash']).costUsd).toBe(0.09);
   });
 
-  it.each([
-    ['gemini-2.0-flash', { input: 0.1, output: 0.4, cached: 0.025 }],
-    ['gemini-2.0-flash-lite', { input: 0.075, output: 0.3, cached: 0.075 }],
-    ['gemini-2.5-pro', { input: 1.25, output: 10, cached: 0.125 }],
-    ['gemini-2.5-flash', { input: 0.3, output: 2.5, cached: 0.03 }],
-    ['gemini-2.5-flash-lite', { input: 0.1, output: 0.4, cached: 0.01 }],
-    ['gemini-3-pro-preview', { input: 2, output: 12, cached: 0.2 }],
-    ['gemini-3-flash-preview', { input: 0.5, output: 3, cached: 0.05 }],
-    ['gemini-3.1-pro-preview', { input: 2, output: 12, cached: 0.2 }],
-    ['gemini-3.1-flash-lite', { input: 0.25, output: 1.5, cached: 0.025 }],
-    ['gemini-3.5-flash', { input: 1.5, output: 9, cached: 0.15 }],
-    ['gemini-3.5-flash-lite', { input: 0.3, output: 2.5, cached: 0.03 }],
-    ['gemini-3.6-flash', { input: 0.75, output: 3.75, cached: 0.075 }],
-    ['gemini-3.7-flash', { input: 0.75, output: 3.75, cached: 0.075 }],
-  ])('prices %s at its list rates per 1M tokens in November 2026', (model, rates) => {
-    expect(oneMillionOfEach(model, utc('2026-11-27T12:00:00'))).toEqual(rates);
+  // Model, then input / output / cached USD per 1M tokens, as the sources list them for November 2026.
+  const listRates = `
+    gemini-2.0-flash        0.1   0.4   0.025
+    gemini-2.0-flash-lite   0.075 0.3   0.075
+    gemini-2.5-pro          1.25  10    0.125
+    gemini-2.5-flash        0.3   2.5   0.03
+    gemini-2.5-flash-lite   0.1   0.4   0.01
+    gemini-3-pro-preview    2     12    0.2
+    gemini-3-flash-preview  0.5   3     0.05
+    gemini-3.1-pro-preview  2     12    0.2
+    gemini-3.1-flash-lite   0.25  1.5   0.025
+    gemini-3.5-flash        1.5   9     0.15
+    gemini-3.5-flash-lite   0.3   2.5   0.03
+    gemini-3.6-flash        0.75  3.75  0.075
+    gemini-3.7-flash        0.75  3.75  0.075`
+    .trim()
+    .split('\n')
+    .map((row) => row.trim().split(/\s+/));
+
+  it.each(listRates)('prices %s at its list rates per 1M tokens in November 2026', (model, input, output, cached) => {
+    expect(oneMillionOfEach(model as string, utc('2026-11-27T12:00:00'))).toEqual({ input: Number(input), output: Number(output), cached: Number(cached) });
   });
 
   it('prices a call by its own time: the 3.6 and 3.7 Flash prices change on 2027-01-01 (UTC)', () => {

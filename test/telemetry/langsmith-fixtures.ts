@@ -89,6 +89,16 @@ export const issueUsageMetadata = {
   output_token_details: { reasoning: 100 },
 };
 
+/** Service environment for the app with Gemini (no retries) and LangSmith tracing, both at their fakes. */
+export const geminiWithLangSmithEnv = (geminiUrl: string, langsmithUrl: string, apiKey: string): Record<string, string> => ({
+  GEMINI_API_KEY: 'test-key',
+  GEMINI_BASE_URL: geminiUrl,
+  LLM_MAX_RETRIES: '0',
+  LANGSMITH_TRACING: 'true',
+  LANGSMITH_API_KEY: apiKey,
+  LANGSMITH_ENDPOINT: langsmithUrl,
+});
+
 /** One LangSmith fake per test file, back to healthy and empty before each test. */
 export function useLangSmithFake(apiKey: string): () => LangSmithFake {
   let fake: LangSmithFake;
