@@ -118,10 +118,17 @@ function agentNode(record: AgentRecord, context: RunContext, sessionId: string |
       inputs: record.inputs,
       outputs: record.kind === 'retriever' ? asDocuments(record.outputs) : record.outputs,
       error: record.error,
-      tags: isRoot ? [...new Set([context.environment, ...(record.tags ?? [])])] : record.tags,
+      tags: isRoot ? withEnvironmentTag(context.environment, record.tags ?? []) : record.tags,
       metadata,
     },
   };
+}
+
+/** The environment first, then the record's tags, each once (a Set costs more than this for a handful). */
+function withEnvironmentTag(environment: string, tags: string[]): string[] {
+  const result = [environment];
+  for (const tag of tags) if (!result.includes(tag)) result.push(tag);
+  return result;
 }
 
 /** LangSmith renders a retriever's output as documents when they have this shape. */

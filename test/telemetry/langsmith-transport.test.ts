@@ -19,20 +19,25 @@ const postsTo = (target: LangSmithFake, path: string) => target.requests.filter(
 const ingestPaths = (target: LangSmithFake) => target.requests.filter((request) => request.path.startsWith('/runs')).map((request) => `${request.path} ${request.status}`);
 
 describe('run ingest transport', () => {
-  it('posts the runs to /runs/multipart, one part per large field with its byte length, with the API key', async () => {
+  it('posts the runs to /runs/multipart, one part per run with its byte length, with the API key', async () => {
     const transport = createRunIngestTransport({ endpoint: `${fake().url}/`, apiKey, timeoutMs: 2000 });
-    const request = transport.encode(runs);
+    const twoRuns = [...runs, { ...run('retriever'), id: '01a219e4-62d8-7d6e-ba3e-83dfe11b2710' }];
+    const request = transport.encode(twoRuns);
     expect(request.path).toBe('multipart');
-    await transport.post(runs, request, new AbortController().signal);
-    expect(fake().runs()).toMatchObject([{ name: 'orchestrator', inputs: runs[0]!.inputs, outputs: { answer: 'ok' }, extra: { metadata: { session_id: 'session-1' } } }]);
+    await transport.post(twoRuns, request, new AbortController().signal);
+    expect(fake().runs()).toMatchObject([
+      { name: 'orchestrator', inputs: runs[0]!.inputs, outputs: { answer: 'ok' }, extra: { metadata: { session_id: 'session-1' } } },
+      { name: 'retriever' },
+    ]);
     const [posted] = postsTo(fake(), '/runs/multipart');
     expect(posted?.headers['content-type']).toMatch(/^multipart\/form-data; boundary=[0-9a-f]{24}$/);
     expect(posted?.headers['content-length']).toBe(String(request.encoded.body.length));
-    const text = request.encoded.body.toString('utf8');
-    const inputs = JSON.stringify(runs[0]!.inputs);
-    expect(text).toContain(`name="post.${runs[0]!.id}.inputs"\r\nContent-Type: application/json; length=${Buffer.byteLength(inputs)}\r\n\r\n${inputs}\r\n`);
-    expect([...text.matchAll(/name="([^"]+)"/g)].map((match) => match[1])).toEqual(
-      ['', '.inputs', '.outputs', '.extra'].map((field) => `post.${runs[0]!.id}${field}`),
+    const boundary = posted?.headers['content-type']?.split('boundary=')[1];
+    const json = JSON.stringify(runs[0]);
+    expect(request.encoded.body.toString('utf8')).toBe(
+      `--${boundary}\r\nContent-Disposition: form-data; name="post.${runs[0]!.id}"\r\nContent-Type: application/json; length=${Buffer.byteLength(json)}\r\n\r\n${json}\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="post.${twoRuns[1]!.id}"\r\nContent-Type: application/json; length=${Buffer.byteLength(JSON.stringify(twoRuns[1]))}\r\n\r\n${JSON.stringify(twoRuns[1])}\r\n` +
+        `--${boundary}--\r\n`,
     );
     transport.close();
   });
