@@ -1,7 +1,4 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import fastifyOtel from '@fastify/otel';
-import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config/index.js';
 import { loadCorpus, type Paper } from './agents/corpus.js';
@@ -12,29 +9,39 @@ import { createRetriever } from './agents/retriever.js';
 import { createLlmClient } from './llm/client.js';
 import { createGeminiProvider } from './llm/providers/gemini.js';
 import { createOfflineProvider } from './llm/providers/offline.js';
+import { createMemoryVoteStore, type VoteStore } from './feedback/votes.js';
+import { httpServerOptions } from './http-server.js';
 import type { LlmProvider } from './llm/types.js';
-import { registerApiDocs } from './plugins/external/swagger.js';
-import { registerErrorHandling } from './routes/errors.js';
-import { createFeedbackTokens } from './routes/feedback-token.js';
+import auth from './plugins/app/auth.js';
+import caller from './plugins/app/caller.js';
+import drain from './plugins/app/drain.js';
+import errors from './plugins/app/errors.js';
+import httpMetrics from './plugins/app/http-metrics.js';
+import jsonBody from './plugins/app/json-body.js';
+import traceContext from './plugins/app/trace-context.js';
+import cors from './plugins/external/cors.js';
+import helmet from './plugins/external/helmet.js';
+import otel from './plugins/external/otel.js';
+import rateLimit from './plugins/external/rate-limit.js';
+import swagger from './plugins/external/swagger.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { queryRoutes } from './routes/query.js';
-import { registerHttpMetrics } from './routes/http-metrics.js';
-import { registerAuth } from './routes/auth.js';
-import { registerConnectionDraining } from './routes/drain.js';
-import { registerStrictJsonParser } from './routes/json-body.js';
-import { withAgentProvider } from './telemetry/agents.js';
-import type { Telemetry } from './telemetry/index.js';
+import { createFeedbackTokens } from './security/feedback-token.js';
+import { withAgentProvider } from './telemetry/fanout.js';
+import type { Telemetry } from './telemetry/types.js';
 
 export interface AppDependencies {
   config: Config;
   telemetry: Telemetry;
   corpus?: Paper[];
   provider?: LlmProvider;
+  /** Where repeated votes are recognised; in-process by default. */
+  votes?: VoteStore;
 }
 
-const breakerStateValue = { closed: 0, half_open: 1, open: 2 } as const;
+const maxRememberedVotes = 100_000;
 
 function createProvider(config: Config): LlmProvider {
   return config.llm.provider === 'gemini'
@@ -42,19 +49,20 @@ function createProvider(config: Config): LlmProvider {
     : createOfflineProvider();
 }
 
-/** The app factory: wires agents, routes and telemetry. Tests call it and use `inject`. */
-export async function buildApp({ config, telemetry, corpus, provider }: AppDependencies): Promise<FastifyInstance> {
+/** The app factory: wires agents, plugins, routes and telemetry. Tests call it and use `inject`. */
+export async function buildApp({ config, telemetry, corpus, provider, votes }: AppDependencies): Promise<FastifyInstance> {
   const promptRef = { name: defaultPromptName, version: config.promptVersion };
   getPrompt(promptRef);
   const papers = corpus ?? loadCorpus(config.corpusPath);
+  const stopModelCalls = new AbortController();
   const llmProvider = provider ?? createProvider(config);
   const runAgent = withAgentProvider(telemetry.runAgent, llmProvider.system);
   const llm = createLlmClient({
     provider: llmProvider,
     providerName: config.llm.provider,
-    telemetry: telemetry.llmCalls,
+    telemetry,
     settings: config.llm,
-    onBreakerState: (model, state) => telemetry.metrics.llmCircuitState.set({ model }, breakerStateValue[state]),
+    stopSignal: stopModelCalls.signal,
   });
   const orchestrate = createOrchestrator({
     retriever: createRetriever(papers),
@@ -63,61 +71,50 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
     models: config.llm.models,
     prompt: promptRef,
   });
-  const feedbackTokens = createFeedbackTokens(config.security.feedbackSecret);
+  const feedbackTokens = createFeedbackTokens(config.security.feedbackSecret, config.security.feedbackTokenTtlSeconds);
 
   const app = Fastify({
+    ...httpServerOptions(config),
     loggerInstance: telemetry.logger as FastifyBaseLogger,
-    // One line per request comes from the http-metrics hook instead of Fastify's two.
+    // One line per request comes from the http-metrics plugin instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: config.security.bodyLimitBytes,
-    requestTimeout: 120_000,
-    connectionTimeout: 130_000,
-    keepAliveTimeout: 72_000,
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
+  app.server.maxConnections = config.http.maxConnections;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerStrictJsonParser(app);
-  registerConnectionDraining(app);
 
-  const otel = new fastifyOtel.FastifyOtelInstrumentation({
-    instrumentHooks: false,
-    instrumentHandler: false,
-    requestHook: (span, request) => {
-      span.updateName(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`);
-      // @fastify/otel records the raw URL as url.path; its query string may carry a key or a token.
-      span.setAttribute('url.path', request.url.split('?')[0] as string);
-    },
-  });
-  await app.register(otel.plugin());
-  registerHttpMetrics(app, telemetry.metrics);
-  registerErrorHandling(app);
-  await app.register(helmet, { contentSecurityPolicy: false });
+  // Past the grace period, what is left of the shutdown budget goes to flushing the sinks.
+  const flushReserveMs = Math.min(5000, config.shutdownTimeoutMs / 4);
+  await app.register(jsonBody);
+  await app.register(drain, { graceMs: config.shutdownTimeoutMs - flushReserveMs, stopModelCalls: () => stopModelCalls.abort() });
+  // Before otel, whose hook would otherwise adopt the client's trace context.
+  await app.register(traceContext, { trustIncoming: config.security.trustTraceparent });
+  await app.register(otel);
+  await app.register(httpMetrics, { telemetry });
+  await app.register(errors);
+  await app.register(helmet);
+  await app.register(cors, { origins: config.security.corsOrigins });
+  await app.register(caller, { apiKeys: config.security.apiKeys });
   await app.register(rateLimit, {
-    global: true,
-    // After body parsing, so that the limit can follow the user id rather than only the client address.
-    hook: 'preHandler',
-    max: config.security.rateLimitPerMinute || 1_000_000_000,
-    timeWindow: '1 minute',
-    keyGenerator: (request) => {
-      const body = request.body as { user_id?: unknown } | undefined;
-      return typeof body?.user_id === 'string' ? `user:${body.user_id}` : `ip:${request.ip}`;
-    },
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      error: 'rate_limited',
-      message: `rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`,
-    }),
+    perMinute: config.security.rateLimitPerMinute,
+    perUserPerMinute: config.security.rateLimitPerUserPerMinute,
+    authFailuresPerMinute: config.security.authFailuresPerMinute,
   });
-  await registerApiDocs(app, config.security);
-  registerAuth(app, config.security.apiKeys);
+  await app.register(swagger, { keysConfigured: config.security.apiKeys.length > 0, docsPublic: config.security.docsPublic });
+  await app.register(auth, { keysConfigured: config.security.apiKeys.length > 0 });
 
-  await app.register(healthRoutes, { isReady: () => ({ ready: papers.length > 0, checks: { config: true, corpus: papers.length > 0 } }) });
+  const readiness = () => ({
+    ready: papers.length > 0,
+    checks: { config: true, corpus: papers.length > 0 },
+    provider: config.llm.provider,
+    sinks: telemetry.exportSinks,
+  });
+  await app.register(healthRoutes, { readiness });
   if (!config.security.metricsPort) {
-    await app.register(metricsRoute, { metrics: telemetry.metrics, token: config.security.metricsToken });
+    await app.register(metricsRoute, { telemetry, token: config.security.metricsToken });
   }
   await app.register(queryRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue });
-  await app.register(feedbackRoutes, { telemetry, verifyFeedbackToken: feedbackTokens.verify });
+  const voteStore = votes ?? createMemoryVoteStore({ max: maxRememberedVotes, ttlMs: config.security.feedbackTokenTtlSeconds * 1000 });
+  await app.register(feedbackRoutes, { telemetry, tokens: feedbackTokens, votes: voteStore });
   return app;
 }

@@ -1,6 +1,6 @@
 import type { LlmClient, LlmResult } from '../llm/client.js';
 import type { PromptRef, SourcePassage } from '../llm/types.js';
-import type { RunAgent } from '../telemetry/agents.js';
+import type { RunAgent } from '../telemetry/types.js';
 import { getPrompt } from './prompts.js';
 
 export interface ReasonerSettings {

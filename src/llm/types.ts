@@ -53,7 +53,8 @@ export type LlmErrorType =
   | 'max_tokens'
   | 'stream_error'
   | 'client_error'
-  | 'circuit_open';
+  | 'circuit_open'
+  | 'shutting_down';
 
 /**
  * The one description of a finished model call. The client builds it once; the telemetry layer turns

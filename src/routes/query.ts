@@ -1,14 +1,13 @@
-import { context } from '@opentelemetry/api';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
-import type { Telemetry } from '../telemetry/index.js';
-import { requestTraceId } from './request-trace.js';
+import type { AnswerOwner } from '../security/feedback-token.js';
+import type { Telemetry } from '../telemetry/types.js';
 import { apiErrorResponses, errorResponse, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
 
 interface Options {
   orchestrate: Orchestrator;
-  telemetry: Telemetry;
-  issueFeedbackToken: (traceId: string, userId: string | undefined) => string;
+  telemetry: Pick<Telemetry, 'recordQuery'>;
+  issueFeedbackToken: (owner: AnswerOwner) => string;
 }
 
 export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchestrate, telemetry, issueFeedbackToken }) => {
@@ -24,17 +23,17 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
           200: queryResponseSchema,
           ...apiErrorResponses,
           502: errorResponse('the model failed: `llm_server_error`, `llm_malformed`, `llm_blocked`, `llm_max_tokens` or `llm_stream_error`'),
-          503: errorResponse('`llm_rate_limited` or `llm_circuit_open` (with Retry-After), or the service is shutting down'),
-          504: errorResponse('`llm_timeout`: no model answer within LLM_TIMEOUT_MS, retries included'),
+          503: errorResponse('`llm_rate_limited` or `llm_circuit_open` (with Retry-After), or `shutting_down`'),
+          504: errorResponse('`llm_timeout`: no model answer within LLM_TIMEOUT_MS per attempt or LLM_DEADLINE_MS in all'),
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { query, user_id: userId, session_id: sessionId, top_k: topK } = request.body;
       const sessionKey = sessionId ?? userId;
       const started = performance.now();
       try {
-        const answer = await context.with(request.opentelemetry().context ?? context.active(), () => orchestrate({ query, userId, sessionId, topK }));
+        const answer = await request.runInTraceContext(() => orchestrate({ query, userId, sessionId, topK }));
         telemetry.recordQuery({
           status: 'success',
           queryType: answer.queryType,
@@ -44,9 +43,11 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
           sessionKey,
           traceId: answer.traceId,
         });
-        return toResponse(answer, performance.now() - started, issueFeedbackToken(answer.traceId, userId));
+        // The token is a credential for this caller's feedback: no shared cache may keep or replay it.
+        reply.header('cache-control', 'no-store');
+        return toResponse(answer, performance.now() - started, issueFeedbackToken({ traceId: answer.traceId, callerId: request.caller.id, userId }));
       } catch (error) {
-        telemetry.recordQuery({ status: 'error', sessionKey, traceId: requestTraceId(request) ?? '' });
+        telemetry.recordQuery({ status: 'error', sessionKey, traceId: request.traceId() ?? '' });
         throw error;
       }
     },

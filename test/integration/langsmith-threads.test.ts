@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp } from '../helpers/app.js';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { startLangSmithFake, type LangSmithFake, type LangSmithRun } from '../fakes/langsmith.js';
 import { geminiWithLangSmithEnv, issueUsageMetadata } from '../telemetry/langsmith-fixtures.js';
@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => gemini?.close());
 
 async function traceOfOneQuery(langsmith: LangSmithFake): Promise<LangSmithRun[]> {
-  const service = await startAppWithLogs({ LOG_LEVEL: 'silent', ...geminiWithLangSmithEnv(gemini.url, langsmith.url, apiKey) });
+  const service = await startTestApp({ LOG_LEVEL: 'silent', ...geminiWithLangSmithEnv(gemini.url, langsmith.url, apiKey) });
   const response = await service.app.inject({ method: 'POST', url: '/api/query', payload: { query: 'What are the latest advances in RAG systems?', user_id: 'user-1', session_id: 'thread-42' } });
   expect(response.statusCode, response.body).toBe(200);
   await service.close();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { startLangfuseFake, type LangfuseFake } from '../fakes/langfuse.js';
 
@@ -11,7 +11,7 @@ const expectedDetails = { input: 0.0001, input_cached_tokens: 0.000005, output: 
 
 let gemini: GeminiFake;
 let langfuse: LangfuseFake;
-let service: AppWithLogs;
+let service: TestApp;
 let body: { metadata: Record<string, any> };
 let metricsText = '';
 
@@ -20,7 +20,7 @@ beforeAll(async () => {
     startGeminiFake({ apiKey: 'test-key', modelVersion: 'gemini-2.0-flash' }),
     startLangfuseFake({ publicKey: 'pk-lf-test', secretKey: 'sk-lf-test' }),
   ]);
-  service = await startAppWithLogs({
+  service = await startTestApp({
     GEMINI_API_KEY: 'test-key',
     GEMINI_BASE_URL: gemini.url,
     LLM_MAX_RETRIES: '0',

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 
 let testApp: TestApp;
 beforeAll(async () => {
-  testApp = await buildTestApp();
+  testApp = await startTestApp({ LOG_LEVEL: 'silent' });
 });
 afterAll(() => testApp.close());
 
@@ -59,7 +59,7 @@ describe('POST /api/feedback', () => {
     const answer = (await post('/api/query', { query: 'Explain knowledge graph embeddings', user_id: 'u1' })).json();
     const ok = await post('/api/feedback', { trace_id: answer.metadata.trace_id, is_helpful: false, user_id: 'u1', feedback_token: answer.metadata.feedback_token });
     expect(ok.statusCode).toBe(200);
-    expect(ok.json()).toEqual({ status: 'success' });
+    expect(ok.json()).toEqual({ status: 'success', vote: 'new' });
     const metrics = (await testApp.app.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/feedback_total\{helpful="false"\} 1/);
   });
@@ -80,7 +80,7 @@ describe('operational routes', () => {
     expect((await testApp.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
     const ready = await testApp.app.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ status: 'ready', checks: { config: true, corpus: true } });
+    expect(ready.json()).toEqual({ status: 'ready', checks: { config: true, corpus: true }, provider: 'offline', sinks: [] });
   });
 
   it('serves an OpenAPI document generated from the zod schemas', async () => {

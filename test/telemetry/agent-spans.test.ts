@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLlmClient } from '../../src/llm/client.js';
 import { createGeminiProvider } from '../../src/llm/providers/gemini.js';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { llmRequest } from '../helpers/llm-request.js';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { startOtlpReceiver, type OtlpReceiver, type OtlpSpan } from '../fakes/otlp.js';
@@ -10,12 +10,12 @@ import { startOtlpReceiver, type OtlpReceiver, type OtlpSpan } from '../fakes/ot
 // all exported to the OTLP receiver: the agent and inference spans carry what the GenAI conventions ask.
 let gemini: GeminiFake;
 let otlp: OtlpReceiver;
-let service: AppWithLogs;
+let service: TestApp;
 const traceIds = { ok: '', failed: '', streamed: '', unary: '' };
 
 beforeAll(async () => {
   [gemini, otlp] = await Promise.all([startGeminiFake({ apiKey: 'test-key' }), startOtlpReceiver()]);
-  service = await startAppWithLogs({
+  service = await startTestApp({
     GEMINI_API_KEY: 'test-key',
     GEMINI_BASE_URL: gemini.url,
     LLM_MAX_RETRIES: '0',
@@ -29,7 +29,7 @@ beforeAll(async () => {
   const client = createLlmClient({
     provider: createGeminiProvider({ apiKey: 'test-key', baseUrl: gemini.url }),
     providerName: 'gemini',
-    telemetry: service.telemetry.llmCalls,
+    telemetry: service.telemetry,
     settings: service.config.llm,
   });
   traceIds.streamed = (await client.generate(llmRequest('gemini-2.5-flash', true))).traceId;

@@ -1,6 +1,6 @@
 import type { RunCreate } from 'langsmith/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRunIngestTransport } from '../../src/telemetry/langsmith-transport.js';
+import { createRunIngestTransport } from '../../src/telemetry/sinks/langsmith/transport.js';
 import { startLangSmithFake, type LangSmithFake } from '../fakes/langsmith.js';
 import { useLangSmithFake } from './langsmith-fixtures.js';
 

@@ -1,6 +1,6 @@
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppWithLogs, type AppWithLogs } from '../../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
 
 // Redocly's own lint engine (the one `redocly lint` runs) with its `recommended` ruleset.
 async function lintProblems(documentText: string) {
@@ -13,9 +13,9 @@ const apiOperations = (document: any) => [document.paths['/api/query'].post, doc
 const statuses = (operation: any) => Object.keys(operation.responses).sort();
 
 function withApp(env: Record<string, string>) {
-  const state = {} as { service: AppWithLogs; documentText: string; document: any };
+  const state = {} as { service: TestApp; documentText: string; document: any };
   beforeAll(async () => {
-    state.service = await startAppWithLogs({ LOG_LEVEL: 'silent', ...env });
+    state.service = await startTestApp({ LOG_LEVEL: 'silent', ...env });
     const response = await state.service.app.inject({ url: '/docs/json' });
     state.documentText = response.body;
     state.document = response.statusCode === 200 ? response.json() : undefined;
