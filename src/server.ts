@@ -23,11 +23,14 @@ import cors from './plugins/external/cors.js';
 import helmet from './plugins/external/helmet.js';
 import otel from './plugins/external/otel.js';
 import rateLimit from './plugins/external/rate-limit.js';
+import staticPage from './plugins/external/static.js';
 import swagger from './plugins/external/swagger.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { queryRoutes } from './routes/query.js';
+import { queryStreamRoutes } from './routes/query-stream.js';
+import { uiConfigRoute } from './routes/ui-config.js';
 import { createFeedbackTokens } from './security/feedback-token.js';
 import { withAgentProvider } from './telemetry/fanout.js';
 import type { Telemetry } from './telemetry/types.js';
@@ -39,6 +42,8 @@ export interface AppDependencies {
   provider?: LlmProvider;
   /** Where repeated votes are recognised; in-process by default. */
   votes?: VoteStore;
+  /** The built research page; dist/web by default. */
+  webRoot?: string;
 }
 
 const maxRememberedVotes = 100_000;
@@ -50,7 +55,7 @@ function createProvider(config: Config): LlmProvider {
 }
 
 /** The app factory: wires agents, plugins, routes and telemetry. Tests call it and use `inject`. */
-export async function buildApp({ config, telemetry, corpus, provider, votes }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, telemetry, corpus, provider, votes, webRoot }: AppDependencies): Promise<FastifyInstance> {
   const promptRef = { name: defaultPromptName, version: config.promptVersion };
   getPrompt(promptRef);
   const papers = corpus ?? loadCorpus(config.corpusPath);
@@ -114,7 +119,10 @@ export async function buildApp({ config, telemetry, corpus, provider, votes }: A
     await app.register(metricsRoute, { telemetry, token: config.security.metricsToken });
   }
   await app.register(queryRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue });
+  await app.register(queryStreamRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue, heartbeatMs: config.streamHeartbeatMs });
   const voteStore = votes ?? createMemoryVoteStore({ max: maxRememberedVotes, ttlMs: config.security.feedbackTokenTtlSeconds * 1000 });
   await app.register(feedbackRoutes, { telemetry, tokens: feedbackTokens, votes: voteStore });
+  await app.register(uiConfigRoute, { config });
+  await app.register(staticPage, { root: webRoot });
   return app;
 }

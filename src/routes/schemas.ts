@@ -91,5 +91,12 @@ export const apiErrorResponses = {
   503: errorResponse('the service is shutting down; retry on another instance'),
 };
 
+/** What the routes that call the model add: its failures, with the trace id. */
+export const modelErrorResponses = {
+  502: errorResponse('the model failed: `llm_server_error`, `llm_malformed`, `llm_blocked`, `llm_max_tokens` or `llm_stream_error`'),
+  503: errorResponse('`llm_rate_limited` or `llm_circuit_open` (with Retry-After), or `shutting_down`'),
+  504: errorResponse('`llm_timeout`: no model answer within LLM_TIMEOUT_MS per attempt or LLM_DEADLINE_MS in all'),
+};
+
 export type QueryRequest = z.infer<typeof queryRequestSchema>;
 export type QueryResponse = z.infer<typeof queryResponseSchema>;

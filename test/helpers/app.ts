@@ -36,9 +36,12 @@ export interface TestAppOptions {
   provider?: LlmProvider;
   /** false: the service's own logger (stdout, and Loki with LOKI_URL); `logs` stays empty. */
   captureLogs?: boolean;
+  /** Where the research page is served from (test/helpers/web-build.ts). */
+  webRoot?: string;
 }
 
-export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+/** `env` overrides the test defaults; a variable set to undefined falls back to the service's own default. */
+export async function startTestApp(env: Record<string, string | undefined> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   // A previous app in this file left its tracer provider registered globally; a second registration
   // would be refused and spans would go to the old (shut down) processors.
   trace.disable();
@@ -53,7 +56,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     },
   });
   const telemetry = startTelemetry(config, options.captureLogs === false ? {} : { logger: pino(loggerOptions(config), sink) });
-  const app = await buildApp({ config, telemetry, provider: options.provider });
+  const app = await buildApp({ config, telemetry, provider: options.provider, webRoot: options.webRoot });
   await app.ready();
   return {
     app,

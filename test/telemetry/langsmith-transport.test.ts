@@ -1,6 +1,7 @@
 import type { RunCreate } from 'langsmith/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunIngestTransport } from '../../src/telemetry/sinks/langsmith/transport.js';
+import { pollUntil } from '../fakes/http-fake.js';
 import { startLangSmithFake, type LangSmithFake } from '../fakes/langsmith.js';
 import { useLangSmithFake } from './langsmith-fixtures.js';
 
@@ -16,6 +17,7 @@ const run = (name: string): RunCreate => ({
 });
 const runs = [run('orchestrator')];
 const postsTo = (target: LangSmithFake, path: string) => target.requests.filter((request) => request.path === path);
+const multipartPosts = () => postsTo(fake(), '/runs/multipart');
 const ingestPaths = (target: LangSmithFake) => target.requests.filter((request) => request.path.startsWith('/runs')).map((request) => `${request.path} ${request.status}`);
 
 describe('run ingest transport', () => {
@@ -45,9 +47,12 @@ describe('run ingest transport', () => {
   it('retries a 5xx and then succeeds', async () => {
     const transport = createRunIngestTransport({ endpoint: fake().url, apiKey, timeoutMs: 2000, retries: 1 });
     await fake().setMode('fail');
-    setTimeout(() => void fake().setMode('ok'), 200);
-    await transport.post(runs, transport.encode(runs), new AbortController().signal);
-    expect(postsTo(fake(), '/runs/multipart').map((request) => request.status)).toEqual([500, 202]);
+    const sending = transport.post(runs, transport.encode(runs), new AbortController().signal);
+    // The retry waits at least a second: time enough to heal the endpoint once the first 500 is out.
+    await pollUntil(() => multipartPosts()[0]?.status, (status) => status === 500, 5000, (status) => `first post: ${status}`);
+    await fake().setMode('ok');
+    await sending;
+    expect(multipartPosts().map((request) => request.status)).toEqual([500, 202]);
     transport.close();
   });
 
@@ -61,14 +66,21 @@ describe('run ingest transport', () => {
   it('gives up on a hanging endpoint at the timeout, without retrying, and stops at once when aborted', async () => {
     await fake().setMode('hang');
     const transport = createRunIngestTransport({ endpoint: fake().url, apiKey, timeoutMs: 300, retries: 2 });
+    // The message names the timeout that fired; one request shows that a timeout is not retried.
     await expect(transport.post(runs, transport.encode(runs), new AbortController().signal)).rejects.toThrow(/no answer within 300 ms/);
-    expect(postsTo(fake(), '/runs/multipart')).toHaveLength(1);
-
-    const abort = new AbortController();
-    const sending = transport.post(runs, transport.encode(runs), abort.signal);
-    abort.abort();
-    await expect(sending).rejects.toThrow();
+    expect(multipartPosts()).toHaveLength(1);
+    expect(multipartPosts()[0]?.status).toBeUndefined();
     transport.close();
+
+    // A timeout far beyond the test's own: only the abort can end this post.
+    const patient = createRunIngestTransport({ endpoint: fake().url, apiKey, timeoutMs: 600_000, retries: 2 });
+    const abort = new AbortController();
+    const sending = patient.post(runs, patient.encode(runs), abort.signal);
+    await pollUntil(() => multipartPosts().length, (count) => count === 2, 5000, (count) => `${count} posts`);
+    abort.abort();
+    await expect(sending).rejects.not.toThrow(/no answer within/);
+    expect(multipartPosts()).toHaveLength(2);
+    patient.close();
   });
 });
 

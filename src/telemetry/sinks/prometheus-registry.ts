@@ -1,5 +1,5 @@
 import { sinkNames } from '../types.js';
-import { createGenAiMetrics } from './prometheus-genai.js';
+import { createGenAiMetrics, operationDurationBuckets } from './prometheus-genai.js';
 import {
   Counter,
   Gauge,
@@ -43,7 +43,7 @@ export function createMetrics({ countActiveSessions = () => 0, longestLlmCallSec
 
   const metrics = {
     registry,
-    llmRequests: counter('llm_requests_total', 'LLM calls by model and outcome (status: success or error); retried attempts count once each', ['model', 'status']),
+    llmRequests: counter('llm_requests_total', 'LLM calls by model and outcome (status: success, error, or cancelled when the caller went away); retried attempts count once each', ['model', 'status']),
     llmErrors: counter('llm_errors_total', 'Failed LLM attempts by model and error type (rate_limited, server_error, timeout, blocked, malformed, max_tokens, stream_error, circuit_open, network, client_error)', ['model', 'error_type']),
     llmRetries: counter('llm_retries_total', 'LLM attempts that were retried, by model and error type', ['model', 'error_type']),
     llmTokens: counter('llm_tokens_total', 'LLM tokens by model and type (input excludes cached; output excludes reasoning)', ['model', 'type']),
@@ -51,6 +51,13 @@ export function createMetrics({ countActiveSessions = () => 0, longestLlmCallSec
     llmUnpricedCalls: counter('llm_unpriced_calls_total', 'LLM calls whose model is not in the price table (their cost is unknown, not zero)', ['model']),
     llmLatency: histogramWithExemplars('llm_latency_seconds', 'LLM call latency in seconds, retries included; exemplars carry the trace id', ['model'], llmLatencyBuckets(longestLlmCallSeconds)),
     ...createGenAiMetrics(registers),
+    // gen_ai.client.operation.time_to_first_chunk (semconv v1.41.1) in Prometheus naming, with the convention's buckets.
+    llmTimeToFirstChunk: histogramWithExemplars(
+      'gen_ai_client_operation_time_to_first_chunk_seconds',
+      'Time from the start of a streamed LLM call to its first chunk, in seconds',
+      ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_request_model'],
+      operationDurationBuckets,
+    ),
     llmCircuitState: new Gauge({
       name: 'llm_circuit_breaker_state',
       help: 'Circuit breaker state per model: 0 closed, 1 half-open, 2 open',

@@ -1,6 +1,6 @@
 import type { KVMap, RunCreate, UsageMetadata } from 'langsmith/schemas';
-import type { LlmCallRecord } from '../../../llm/types.js';
 import { roundUsd } from '../../../llm/pricing.js';
+import type { LlmCallRecord } from '../../../llm/types.js';
 import { dottedOrderSegment, runIdFromSpan, startTimeWithOrder } from './ids.js';
 import type { AgentRecord } from '../../types.js';
 
