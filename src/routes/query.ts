@@ -8,7 +8,7 @@ import { apiErrorResponses, modelErrorResponses, queryRequestSchema, queryRespon
 interface Options {
   orchestrate: Orchestrator;
   telemetry: Pick<Telemetry, 'recordQuery'>;
-  issueFeedbackToken: (owner: AnswerOwner) => string;
+  issueFeedbackToken: (owner: AnswerOwner, promptVersion: number) => string;
 }
 
 export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchestrate, telemetry, issueFeedbackToken }) => {
@@ -33,10 +33,10 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
       const started = performance.now();
       try {
         const answer = await request.runInTraceContext(() => orchestrate({ query, userId, sessionId, topK }));
-        telemetry.recordQuery(answeredOutcome(answer, sessionKey));
+        telemetry.recordQuery(answeredOutcome(answer, sessionKey, performance.now() - started));
         // The token is a credential for this caller's feedback: no shared cache may keep or replay it.
         reply.header('cache-control', 'no-store');
-        return toResponse(answer, performance.now() - started, issueFeedbackToken({ traceId: answer.traceId, callerId: request.caller.id, userId }));
+        return toResponse(answer, performance.now() - started, issueFeedbackToken({ traceId: answer.traceId, callerId: request.caller.id, userId }, answer.prompt.version));
       } catch (error) {
         telemetry.recordQuery({ status: 'error', sessionKey, traceId: request.traceId() ?? '' });
         throw error;
