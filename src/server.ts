@@ -33,6 +33,7 @@ import { queryRoutes } from './routes/query.js';
 import { queryStreamRoutes } from './routes/query-stream.js';
 import { uiConfigRoute } from './routes/ui-config.js';
 import { createFeedbackTokens } from './security/feedback-token.js';
+import { withAgentProvider } from './telemetry/fanout.js';
 import type { Telemetry } from './telemetry/types.js';
 
 export interface AppDependencies {
@@ -71,8 +72,10 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
   await prompts.start();
   const papers = corpus ?? loadCorpus(config.corpusPath);
   const stopModelCalls = new AbortController();
+  const llmProvider = provider ?? createProvider(config);
+  const runAgent = withAgentProvider(telemetry.runAgent, llmProvider.system);
   const llm = createLlmClient({
-    provider: provider ?? createProvider(config),
+    provider: llmProvider,
     providerName: config.llm.provider,
     telemetry,
     settings: config.llm,
@@ -80,8 +83,8 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
   });
   const orchestrate = createOrchestrator({
     retriever: createRetriever(papers),
-    reasoner: createReasoner(llm, telemetry.runAgent, { temperature: config.llm.temperature, maxOutputTokens: config.llm.maxOutputTokens }),
-    runAgent: telemetry.runAgent,
+    reasoner: createReasoner(llm, runAgent, { temperature: config.llm.temperature, maxOutputTokens: config.llm.maxOutputTokens }),
+    runAgent,
     models: config.llm.models,
     choosePrompt: createPromptChooser(prompts, config.prompts),
   });
@@ -115,7 +118,7 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
     perUserPerMinute: config.security.rateLimitPerUserPerMinute,
     authFailuresPerMinute: config.security.authFailuresPerMinute,
   });
-  await app.register(swagger);
+  await app.register(swagger, { keysConfigured: config.security.apiKeys.length > 0, docsPublic: config.security.docsPublic });
   await app.register(auth, { keysConfigured: config.security.apiKeys.length > 0 });
 
   const readiness = () => ({

@@ -3,7 +3,7 @@ import type { Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
 import type { AnswerOwner } from '../security/feedback-token.js';
 import type { Telemetry } from '../telemetry/types.js';
 import { answeredOutcome, toMetadata, toSource } from './answer-body.js';
-import { errorResponseSchema, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
+import { apiErrorResponses, modelErrorResponses, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
 
 interface Options {
   orchestrate: Orchestrator;
@@ -19,7 +19,12 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
         tags: ['research'],
         summary: 'Answer a research question from the paper corpus, with sources and full telemetry metadata',
         body: queryRequestSchema,
-        response: { 200: queryResponseSchema, 400: errorResponseSchema, 502: errorResponseSchema, 503: errorResponseSchema, 504: errorResponseSchema },
+        operationId: 'answerResearchQuery',
+        response: {
+          200: queryResponseSchema,
+          ...apiErrorResponses,
+          ...modelErrorResponses,
+        },
       },
     },
     async (request, reply) => {
