@@ -22,10 +22,6 @@ export class BufferWriter {
     this.length += this.buffer.write(text, this.length);
   }
 
-  get byteLength(): number {
-    return this.length;
-  }
-
   bytes(): Buffer {
     return this.buffer.subarray(0, this.length);
   }
