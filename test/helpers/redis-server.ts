@@ -1,0 +1,43 @@
+// Starts Debian's real redis-server on a free port, without persistence, for one test file.
+import { Redis } from 'ioredis';
+import { freePort, startService, waitFor, type Service } from '../ops/processes.js';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  service: Service;
+  /** Freezes the server (SIGSTOP): connections stay open and every command hangs, as with a stuck Redis. */
+  pause(): void;
+  resume(): void;
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  const service = startService('redis-server', '/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], process.env);
+  const url = `redis://127.0.0.1:${port}`;
+  const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 100 });
+  admin.on('error', () => undefined);
+  await waitFor(async () => ((await admin.ping()) === 'PONG' ? true : undefined), {
+    timeoutMs: 10_000,
+    intervalMs: 50,
+    describe: () => `redis-server on port ${port} did not answer PING`,
+    services: [service],
+  });
+  return {
+    url,
+    port,
+    service,
+    pause: () => service.child.kill('SIGSTOP'),
+    resume: () => service.child.kill('SIGCONT'),
+    flush: async () => {
+      await admin.flushall();
+    },
+    async stop() {
+      admin.disconnect();
+      service.child.kill('SIGCONT');
+      await service.stop();
+    },
+  };
+}
