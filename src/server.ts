@@ -17,6 +17,7 @@ import { defaultPromptName, getPrompt } from './agents/prompts.js';
 import { createReasoner } from './agents/reasoner.js';
 import { createRetriever } from './agents/retriever.js';
 import { createLlmClient } from './llm/client.js';
+import { createCostControls } from './llm/cost-controls-factory.js';
 import { createGeminiProvider } from './llm/providers/gemini.js';
 import { createOfflineProvider } from './llm/providers/offline.js';
 import type { LlmProvider } from './llm/types.js';
@@ -30,6 +31,9 @@ import { registerHttpMetrics } from './routes/http-metrics.js';
 import { registerAuth } from './routes/auth.js';
 import { registerConnectionDraining } from './routes/drain.js';
 import { registerStrictJsonParser } from './routes/json-body.js';
+import { countingRateLimitErrors, openSharedState } from './state/shared-state.js';
+import { redisReady } from './state/redis.js';
+import { costControlEvents } from './telemetry/cost-events.js';
 import type { Telemetry } from './telemetry/index.js';
 
 export interface AppDependencies {
@@ -52,7 +56,25 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
   const promptRef = { name: defaultPromptName, version: config.promptVersion };
   getPrompt(promptRef);
   const papers = corpus ?? loadCorpus(config.corpusPath);
+  const app = Fastify({
+    loggerInstance: telemetry.logger as FastifyBaseLogger,
+    // One line per request comes from the http-metrics hook instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.security.bodyLimitBytes,
+    requestTimeout: 120_000,
+    connectionTimeout: 130_000,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+  const redis = await openSharedState(app, config);
+  const costControls = createCostControls(config, redis, costControlEvents(telemetry.metrics, telemetry.logger));
+  if (config.costControls.budget.limits.serviceUsdPerDay) {
+    telemetry.metrics.budgetLimit.set({ scope: 'service' }, config.costControls.budget.limits.serviceUsdPerDay);
+    telemetry.metrics.budgetSpent.set({ scope: 'service' }, 0);
+  }
   const llm = createLlmClient({
+    costControls,
     provider: provider ?? createProvider(config),
     providerName: config.llm.provider,
     telemetry: telemetry.llmCalls,
@@ -67,18 +89,6 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
     prompt: promptRef,
   });
   const feedbackTokens = createFeedbackTokens(config.security.feedbackSecret);
-
-  const app = Fastify({
-    loggerInstance: telemetry.logger as FastifyBaseLogger,
-    // One line per request comes from the http-metrics hook instead of Fastify's two.
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: config.security.bodyLimitBytes,
-    requestTimeout: 120_000,
-    connectionTimeout: 130_000,
-    keepAliveTimeout: 72_000,
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
-  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerStrictJsonParser(app);
@@ -103,6 +113,14 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
     hook: 'preHandler',
     max: config.security.rateLimitPerMinute || 1_000_000_000,
     timeWindow: '1 minute',
+    // Shared by every replica; when Redis fails the request goes through and the failure is counted.
+    ...(redis
+      ? {
+          redis: countingRateLimitErrors(redis, () => telemetry.metrics.sharedStateErrors.inc({ component: 'rate_limit' })),
+          skipOnError: true,
+          nameSpace: 'ratelimit:',
+        }
+      : {}),
     keyGenerator: (request) => {
       const body = request.body as { user_id?: unknown } | undefined;
       return typeof body?.user_id === 'string' ? `user:${body.user_id}` : `ip:${request.ip}`;
@@ -123,7 +141,14 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
   await app.register(swaggerUi, { routePrefix: '/docs' });
   registerAuth(app, config.security.apiKeys);
 
-  await app.register(healthRoutes, { isReady: () => ({ ready: papers.length > 0, checks: { config: true, corpus: papers.length > 0 } }) });
+  // Budgets that fail closed cannot answer without Redis, so only then does Redis decide readiness.
+  const redisDecidesReadiness = Boolean(redis && costControls.budget?.enabled && !config.costControls.budget.failOpen);
+  await app.register(healthRoutes, {
+    isReady: () => {
+      const checks = { config: true, corpus: papers.length > 0, ...(redis ? { redis: redisReady(redis) } : {}) };
+      return { ready: checks.corpus && (!redisDecidesReadiness || checks.redis === true), checks };
+    },
+  });
   if (!config.security.metricsPort) {
     await app.register(metricsRoute, { metrics: telemetry.metrics, token: config.security.metricsToken });
   }

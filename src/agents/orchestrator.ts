@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { LlmResult } from '../llm/client.js';
+import type { CallControls } from '../llm/cost-controls.js';
 import type { PromptRef } from '../llm/types.js';
 import type { RunAgent } from '../telemetry/agents.js';
 import { classifyQuery, type Complexity, type QueryType } from './classifier.js';
@@ -11,6 +12,8 @@ export interface ResearchQuery {
   userId?: string;
   sessionId?: string;
   topK: number;
+  /** Cache mode and payer, passed through to the model call. */
+  controls?: CallControls;
 }
 
 export interface ResearchAnswer {
@@ -75,7 +78,7 @@ export function createOrchestrator({ retriever, reasoner, runAgent, models, prom
         );
         run.annotate({ retrieved_docs: retrieval.papers.length, avg_relevance: retrieval.averageRelevance });
         const passages = retrieval.papers.map(({ paper }) => ({ id: paper.id, title: paper.title, year: paper.year, summary: paper.summary }));
-        const llm = await timed('reasoner', () => reasoner(request.query, passages, model, prompt));
+        const llm = await timed('reasoner', () => reasoner(request.query, passages, model, prompt, request.controls));
         run.setOutputs({ answer: llm.text, sources: passages.map((passage) => passage.id) });
         return {
           answer: llm.text,

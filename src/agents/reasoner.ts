@@ -1,4 +1,5 @@
 import type { LlmClient, LlmResult } from '../llm/client.js';
+import type { CallControls } from '../llm/cost-controls.js';
 import type { PromptRef, SourcePassage } from '../llm/types.js';
 import type { RunAgent } from '../telemetry/agents.js';
 import { getPrompt } from './prompts.js';
@@ -10,7 +11,7 @@ export interface ReasonerSettings {
 
 /** Builds the versioned prompt from the retrieved papers and asks the model for a cited answer. */
 export function createReasoner(llm: LlmClient, runAgent: RunAgent, settings: ReasonerSettings) {
-  return function reason(query: string, passages: SourcePassage[], model: string, promptRef: PromptRef): Promise<LlmResult> {
+  return function reason(query: string, passages: SourcePassage[], model: string, promptRef: PromptRef, controls?: CallControls): Promise<LlmResult> {
     return runAgent(
       { name: 'reasoner', inputs: { query, passages: passages.map((passage) => passage.id) }, metadata: { model, prompt: promptRef } },
       async (run) => {
@@ -24,7 +25,7 @@ export function createReasoner(llm: LlmClient, runAgent: RunAgent, settings: Rea
           temperature: settings.temperature,
           maxOutputTokens: settings.maxOutputTokens,
           passages,
-        });
+        }, controls);
         run.setOutputs({ answer: result.text });
         return result;
       },

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { costControlProblems, costControlsConfig, costControlsEnv } from './cost.js';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -114,6 +115,7 @@ export const envSchema = z.object({
       }, 'not a valid regular expression'),
     ),
   ),
+  ...costControlsEnv,
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -133,6 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const raw = parsed.data;
+  const problems = costControlProblems(raw);
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   const geminiApiKey = raw.GEMINI_API_KEY ?? raw.GOOGLE_API_KEY;
   const otlpTracesUrl =
     raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
@@ -188,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       loki: raw.LOKI_URL ? { url: raw.LOKI_URL } : undefined,
     },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    costControls: costControlsConfig(raw),
     /** `npm run eval` uploads to LangSmith whenever a key is set, with or without LANGSMITH_TRACING. */
     evaluation: { langsmith: langsmithApi },
     security: {

@@ -4,18 +4,27 @@ import CircuitBreaker from 'opossum';
 import pRetry from 'p-retry';
 import type { Config } from '../config/index.js';
 import type { LlmCallTelemetry } from '../telemetry/llm-call.js';
+import type { BudgetReservation } from './budget/budget.js';
+import type { CachedAnswer } from './cache/store.js';
+import { withCostControls, type CostControls } from './cost-controls.js';
 import { LlmError } from './errors.js';
 import { priceCall, type PricedCall } from './pricing.js';
-import type { LlmCallRecord, LlmProvider, LlmRequest, ProviderResponse } from './types.js';
+import type { CacheInfo, LlmCallRecord, LlmProvider, LlmRequest, ProviderResponse } from './types.js';
 import { emptyUsage, type TokenUsage } from './usage.js';
 
 export interface LlmResult {
   text: string;
   model: string;
+  /** Billed to this request: all zeros on a cache hit. */
   usage: TokenUsage;
   cost: PricedCall;
   latencyMs: number;
   traceId: string;
+  finishReason: string;
+  responseModel?: string;
+  /** What the model call that produced the text was billed for (the original call's, on a hit). */
+  billedUsage: TokenUsage;
+  cache: CacheInfo;
 }
 
 type BreakerState = 'closed' | 'half_open' | 'open';
@@ -26,6 +35,7 @@ interface ClientOptions {
   telemetry: LlmCallTelemetry;
   settings: Config['llm'];
   onBreakerState?: (model: string, state: BreakerState) => void;
+  costControls?: CostControls;
 }
 
 /**
@@ -33,7 +43,7 @@ interface ClientOptions {
  * Gemini's RetryInfo; a per-model circuit breaker fails fast while the model keeps failing. Whatever
  * happens, exactly one call description reaches the telemetry layer.
  */
-export function createLlmClient({ provider, providerName, telemetry, settings, onBreakerState }: ClientOptions) {
+export function createLlmClient({ provider, providerName, telemetry, settings, onBreakerState, costControls = {} }: ClientOptions) {
   const breakers = new Map<string, CircuitBreaker<[LlmRequest], ProviderResponse>>();
   const breakerFor = (model: string) => {
     let breaker = breakers.get(model);
@@ -56,7 +66,8 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
     return breaker;
   };
 
-  async function generate(request: LlmRequest): Promise<LlmResult> {
+  async function callModel(request: LlmRequest, reservation: BudgetReservation, cacheOn: boolean): Promise<LlmResult> {
+    const miss: CacheInfo | undefined = cacheOn ? { hit: false } : undefined;
     const call = telemetry.start(request, provider.system, provider.serverAddress);
     const startedAt = Date.now();
     const started = performance.now();
@@ -71,6 +82,7 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
         attempts,
         traceId: call.traceId,
         spanId: call.spanId,
+        ...(miss ? { cache: miss } : {}),
       };
       context.with(call.context, () => call.finish(full));
       return full;
@@ -107,6 +119,7 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
       const usage = response.usage;
       const cost = priceCall(usage, [response.responseModel, request.model]);
       const record = finish({ status: 'success', response, usage, cost });
+      await reservation.settle(cost.costUsd ?? 0);
       return {
         text: response.text,
         model: cost.pricedModel ?? response.responseModel ?? request.model,
@@ -114,20 +127,69 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
         cost,
         latencyMs: record.latencyMs,
         traceId: call.traceId,
+        finishReason: response.finishReason,
+        responseModel: response.responseModel,
+        billedUsage: usage,
+        cache: miss ?? { hit: false },
       };
     } catch (error) {
       const llmError = asLlmError(error);
       const usage = llmError.usage ?? emptyUsage();
-      finish({
-        status: 'error',
-        usage,
-        cost: priceCall(usage, [llmError.responseModel, request.model]),
-        error: { type: llmError.type, message: llmError.message },
-      });
+      const cost = priceCall(usage, [llmError.responseModel, request.model]);
+      finish({ status: 'error', usage, cost, error: { type: llmError.type, message: llmError.message } });
+      // A failed call frees its reservation, unless tokens were billed anyway (e.g. thinking cut off by MAX_TOKENS).
+      await (cost.costUsd ? reservation.settle(cost.costUsd) : reservation.release());
       throw llmError;
     }
   }
 
+  /** A cache hit is still one described call: zero usage and cost, with what the original call cost. */
+  function describeHit(request: LlmRequest, answer: CachedAnswer): LlmResult {
+    const call = telemetry.start(request, provider.system, provider.serverAddress);
+    const saved = priceCall(answer.usage, [answer.responseModel, answer.requestedModel]);
+    const cost: PricedCall = {
+      pricedModel: saved.pricedModel,
+      costUsd: saved.pricedModel ? 0 : null,
+      details: saved.pricedModel ? { input: 0, input_cached_tokens: 0, output: 0, total: 0 } : null,
+    };
+    const cache: CacheInfo = {
+      hit: true,
+      ageSeconds: Math.max(0, Math.floor((Date.now() - answer.storedAt) / 1000)),
+      savedUsd: saved.costUsd,
+      originTraceId: answer.traceId,
+    };
+    const usage = emptyUsage();
+    const response: ProviderResponse = { text: answer.text, finishReason: answer.finishReason, usage, responseModel: answer.responseModel };
+    const record: LlmCallRecord = {
+      request,
+      provider: providerName,
+      status: 'success',
+      response,
+      usage,
+      cost,
+      startedAt: Date.now(),
+      latencyMs: 0,
+      attempts: 0,
+      traceId: call.traceId,
+      spanId: call.spanId,
+      cache,
+    };
+    context.with(call.context, () => call.finish(record));
+    return {
+      text: answer.text,
+      model: saved.pricedModel ?? answer.responseModel ?? request.model,
+      usage,
+      cost,
+      latencyMs: 0,
+      traceId: call.traceId,
+      finishReason: answer.finishReason,
+      responseModel: answer.responseModel,
+      billedUsage: answer.usage,
+      cache,
+    };
+  }
+
+  const generate = withCostControls(providerName, costControls, callModel, describeHit);
   return { generate, providerName };
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { BudgetError } from '../llm/budget/errors.js';
 import { LlmError } from '../llm/errors.js';
 import { requestTraceId } from './request-trace.js';
 
@@ -26,6 +27,11 @@ export function registerErrorHandling(app: FastifyInstance) {
         details,
         trace_id,
       });
+    }
+    if (error instanceof BudgetError) {
+      const retryAfter = error.retryAfterSeconds(Date.now());
+      if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+      return reply.code(error.httpStatus).send({ ...error.body(), trace_id });
     }
     if (error instanceof LlmError) {
       request.log.error({ err: { type: error.type, message: error.message, upstream_status: error.upstreamStatus } }, 'query failed: model error');

@@ -2,6 +2,7 @@ import { context } from '@opentelemetry/api';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
 import type { Telemetry } from '../telemetry/index.js';
+import { callControlsFor } from './call-controls.js';
 import { requestTraceId } from './request-trace.js';
 import { errorResponseSchema, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
 
@@ -27,7 +28,7 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
       const sessionKey = sessionId ?? userId;
       const started = performance.now();
       try {
-        const answer = await context.with(request.opentelemetry().context ?? context.active(), () => orchestrate({ query, userId, sessionId, topK }));
+        const answer = await context.with(request.opentelemetry().context ?? context.active(), () => orchestrate({ query, userId, sessionId, topK, controls: callControlsFor(request, userId) }));
         telemetry.recordQuery({
           status: 'success',
           queryType: answer.queryType,
@@ -66,6 +67,9 @@ function toResponse(answer: ResearchAnswer, latencyMs: number, feedbackToken: st
       complexity: answer.complexity,
       tokens: answer.llm.usage,
       cost_usd: answer.llm.cost.costUsd,
+      cache: answer.llm.cache.hit
+        ? { hit: true, age_s: answer.llm.cache.ageSeconds, saved_usd: answer.llm.cache.savedUsd }
+        : { hit: false },
       latency_ms: Math.round(latencyMs * 100) / 100,
       retrieved_docs: answer.retrievedDocs,
       avg_relevance: answer.averageRelevance,

@@ -18,6 +18,14 @@ const tokensSchema = z.object({
   total: z.number().int(),
 });
 
+const cacheSchema = z
+  .object({
+    hit: z.boolean(),
+    age_s: z.number().int().optional(),
+    saved_usd: z.number().nullable().optional().describe('what the cached answer cost when it was made'),
+  })
+  .describe('{hit: false} on a miss; on a hit, tokens and cost_usd are 0 because nothing was billed');
+
 export const queryResponseSchema = z.object({
   answer: z.string(),
   sources: z.array(
@@ -39,6 +47,7 @@ export const queryResponseSchema = z.object({
     complexity: z.enum(['simple', 'medium', 'complex']),
     tokens: tokensSchema,
     cost_usd: z.number().nullable().describe('null when the model is not in the price table'),
+    cache: cacheSchema,
     latency_ms: z.number(),
     retrieved_docs: z.number().int(),
     avg_relevance: z.number(),

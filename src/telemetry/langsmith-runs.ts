@@ -1,4 +1,5 @@
 import type { KVMap, RunCreate, UsageMetadata } from 'langsmith/schemas';
+import { cacheMetadata } from './llm-cache.js';
 import type { LlmCallRecord } from '../llm/types.js';
 import { dottedOrderSegment, runIdFromSpan, startTimeWithOrder } from './langsmith-ids.js';
 import type { AgentRecord } from './observers.js';
@@ -166,6 +167,7 @@ function llmNode(record: LlmCallRecord, parentSpanId: string | undefined): Node 
         response_model: response?.responseModel,
         finish_reason: response?.finishReason,
         response_id: response?.responseId,
+        ...cacheMetadata(record),
       },
     },
   };

@@ -3,6 +3,7 @@ import { SpanKind, SpanStatusCode, context, trace, type Context } from '@opentel
 import type { Logger } from 'pino';
 import type { LlmError } from '../llm/errors.js';
 import type { LlmCallRecord, LlmRequest } from '../llm/types.js';
+import { cacheAttributes, cacheLogField, cacheMetadata, recordCacheHit } from './llm-cache.js';
 import type { Metrics } from './metrics.js';
 import type { TelemetryObserver } from './observers.js';
 
@@ -92,6 +93,7 @@ function recordOnSpan(generation: LangfuseGeneration, record: LlmCallRecord, cap
     'llm.retry.attempts': record.attempts,
     'llm.prompt.name': request.promptRef.name,
     'llm.prompt.version': request.promptRef.version,
+    ...cacheAttributes(record),
     ...(cost.costUsd !== null ? { 'gen_ai.usage.cost': cost.costUsd } : { 'llm.cost.unknown': true }),
     ...(response?.responseModel ? { 'gen_ai.response.model': response.responseModel } : {}),
     ...(response?.responseId ? { 'gen_ai.response.id': response.responseId } : {}),
@@ -125,7 +127,7 @@ function recordOnSpan(generation: LangfuseGeneration, record: LlmCallRecord, cap
     prompt: { name: request.promptRef.name, version: request.promptRef.version, isFallback: false },
     level: record.status === 'error' ? 'ERROR' : 'DEFAULT',
     statusMessage: record.error ? `${record.error.type}: ${record.error.message}` : undefined,
-    metadata: { attempts: record.attempts, provider: record.provider },
+    metadata: { attempts: record.attempts, provider: record.provider, ...cacheMetadata(record) },
   });
   if (record.error) {
     span.setAttribute('error.type', record.error.type);
@@ -135,6 +137,7 @@ function recordOnSpan(generation: LangfuseGeneration, record: LlmCallRecord, cap
 
 function recordMetrics(metrics: Metrics, record: LlmCallRecord) {
   const model = modelLabel(record);
+  if (recordCacheHit(metrics, record, model)) return;
   metrics.llmRequests.inc({ model, status: record.status });
   if (record.error) metrics.llmErrors.inc({ model, error_type: record.error.type });
   const { usage } = record;
@@ -162,6 +165,7 @@ function logCall(logger: Logger, record: LlmCallRecord, captureContent: boolean)
     latency_ms: Math.round(record.latencyMs),
     attempts: record.attempts,
     prompt: record.request.promptRef,
+    ...cacheLogField(record),
     ...(record.error ? { error_type: record.error.type, error: record.error.message } : {}),
     ...(captureContent ? { prompt_text: record.request.prompt, answer: record.response?.text } : {}),
   };

@@ -7,6 +7,7 @@ import {
   type Metric,
   type OpenMetricsContentType,
 } from 'prom-client';
+import { createCostMetrics } from './cost-metrics.js';
 
 /**
  * The metric registry. Names follow the reference chapter (llm_requests_total, llm_tokens_total,
@@ -22,6 +23,7 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
 
   const metrics = {
     registry,
+    ...createCostMetrics(registers as unknown as Registry[]),
     llmRequests: new Counter({
       name: 'llm_requests_total',
       help: 'LLM calls by model and outcome (status: success or error); retried attempts count once each',
@@ -154,6 +156,8 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
     metrics.telemetryDropped.inc({ sink }, 0);
   }
   for (const helpful of ['true', 'false'] as const) metrics.feedback.inc({ helpful }, 0);
+  for (const result of ['hit', 'miss', 'bypass', 'error'] as const) metrics.llmCacheRequests.inc({ result }, 0);
+  for (const status of ['ok', 'error'] as const) metrics.batchItems.inc({ status }, 0);
   return { ...metrics, plainTextRegistry };
 }
 
