@@ -27,6 +27,7 @@ import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { queryRoutes } from './routes/query.js';
+import { batchRoutes } from './routes/batch.js';
 import { registerHttpMetrics } from './routes/http-metrics.js';
 import { registerAuth } from './routes/auth.js';
 import { registerConnectionDraining } from './routes/drain.js';
@@ -153,6 +154,7 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
     await app.register(metricsRoute, { metrics: telemetry.metrics, token: config.security.metricsToken });
   }
   await app.register(queryRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue });
+  await app.register(batchRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue, ...config.costControls.batch });
   await app.register(feedbackRoutes, { telemetry, verifyFeedbackToken: feedbackTokens.verify });
   return app;
 }

@@ -1,3 +1,4 @@
+import type { Link } from '@opentelemetry/api';
 import type { Config } from '../config/index.js';
 import type { LlmResult } from '../llm/client.js';
 import type { CallControls } from '../llm/cost-controls.js';
@@ -14,6 +15,8 @@ export interface ResearchQuery {
   topK: number;
   /** Cache mode and payer, passed through to the model call. */
   controls?: CallControls;
+  /** Set for a batch item: its own trace, linked to the batch's span and tagged with the batch id. */
+  batch?: { id: string; links: Link[] };
 }
 
 export interface ResearchAnswer {
@@ -52,11 +55,12 @@ export function createOrchestrator({ retriever, reasoner, runAgent, models, prom
           userId: request.userId,
           sessionId: request.sessionId,
           tags: ['research-query', queryType, complexity],
+          links: request.batch?.links,
         },
         metadata: { query_type: queryType, complexity, model, prompt_version: prompt.version },
       },
       async (run) => {
-        run.annotate({ query_type: queryType, complexity, model });
+        run.annotate({ query_type: queryType, complexity, model, ...(request.batch ? { batch_id: request.batch.id } : {}) });
         const agents: ResearchAnswer['agents'] = [];
         const timed = async <T>(name: string, work: () => Promise<T>) => {
           const started = performance.now();

@@ -72,5 +72,13 @@ export const errorResponseSchema = z.object({
   trace_id: z.string().optional(),
 });
 
+/** 429: over the rate limit (`rate_limited`) or over a spend budget (`budget_exceeded`, with its figures). */
+export const budgetErrorSchema = errorResponseSchema.extend({
+  scope: z.enum(['service', 'caller', 'user']).optional(),
+  budget_usd: z.number().optional(),
+  spent_usd: z.number().optional(),
+  resets_at: z.string().optional().describe('ISO time of the next UTC midnight, when the budget resets'),
+});
+
 export type QueryRequest = z.infer<typeof queryRequestSchema>;
 export type QueryResponse = z.infer<typeof queryResponseSchema>;

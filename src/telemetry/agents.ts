@@ -1,5 +1,5 @@
 import { LangfuseAgent, LangfuseRetriever, getLangfuseTracer } from '@langfuse/tracing';
-import { SpanStatusCode, context, trace, type Attributes } from '@opentelemetry/api';
+import { SpanStatusCode, context, trace, type Attributes, type Link } from '@opentelemetry/api';
 import type { Metrics } from './metrics.js';
 import type { AgentRecord, TelemetryObserver } from './observers.js';
 
@@ -16,7 +16,7 @@ export interface AgentOptions {
   kind?: AgentRecord['kind'];
   inputs: Record<string, unknown>;
   /** Trace-level fields (user, session, tags, metadata): set on the root agent only. */
-  trace?: { name: string; userId?: string; sessionId?: string; tags?: string[] };
+  trace?: { name: string; userId?: string; sessionId?: string; tags?: string[]; links?: Link[] };
   metadata?: Record<string, unknown>;
 }
 
@@ -30,7 +30,7 @@ export function createAgentTelemetry(metrics: Metrics, observers: TelemetryObser
     const parentSpanId = trace.getSpan(parent)?.spanContext().spanId;
     const otelSpan = getLangfuseTracer().startSpan(
       `invoke_agent ${options.name}`,
-      { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': options.name } },
+      { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': options.name }, links: options.trace?.links },
       parent,
     );
     // With no sink the span does not record: skip building (and serialising) what nobody would read.

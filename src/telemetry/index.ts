@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { createAgentTelemetry } from './agents.js';
+import { createBatchTelemetry } from './batch.js';
 import { createFailureReporter } from './failure-reporter.js';
 import { createScoreSink } from './langfuse-scores.js';
 import { createLangSmithObserver } from './langsmith.js';
@@ -76,6 +77,7 @@ export function startTelemetry(config: Config, options: { logger?: Logger; obser
     reporter,
     llmCalls,
     runAgent,
+    batches: createBatchTelemetry(metrics),
     observers,
     recordQuery(outcome: QueryOutcome) {
       metrics.queryRequests.inc({ status: outcome.status });
