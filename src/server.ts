@@ -33,7 +33,7 @@ import { registerAuth } from './routes/auth.js';
 import { registerConnectionDraining } from './routes/drain.js';
 import { registerStrictJsonParser } from './routes/json-body.js';
 import { countingRateLimitErrors, openSharedState } from './state/shared-state.js';
-import { redisReady } from './state/redis.js';
+import { redisAnswers } from './state/redis.js';
 import { costControlEvents } from './telemetry/cost-events.js';
 import type { Telemetry } from './telemetry/index.js';
 
@@ -145,8 +145,8 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
   // Budgets that fail closed cannot answer without Redis, so only then does Redis decide readiness.
   const redisDecidesReadiness = Boolean(redis && costControls.budget?.enabled && !config.costControls.budget.failOpen);
   await app.register(healthRoutes, {
-    isReady: () => {
-      const checks = { config: true, corpus: papers.length > 0, ...(redis ? { redis: redisReady(redis) } : {}) };
+    isReady: async () => {
+      const checks = { config: true, corpus: papers.length > 0, ...(redis ? { redis: await redisAnswers(redis) } : {}) };
       return { ready: checks.corpus && (!redisDecidesReadiness || checks.redis === true), checks };
     },
   });

@@ -34,4 +34,11 @@ export async function connectRedis(client: Redis, timeoutMs: number): Promise<bo
   return Promise.race([ready, timer]);
 }
 
-export const redisReady = (client: Redis) => client.status === 'ready';
+/** True when Redis answers a PING within the command timeout (a frozen server keeps its connection open). */
+export async function redisAnswers(client: Redis): Promise<boolean> {
+  try {
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  }
+}
