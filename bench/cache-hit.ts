@@ -1,0 +1,84 @@
+// Scenario (h), run as a child on the server core: the LLM client with its response cache, a miss (a
+// new question every call, so a model call on the Gemini fake) against a hit (the same question), in
+// alternating blocks; through the in-process LRU, or through Redis when REDIS_URL is set.
+// Usage: node --import tsx bench/cache-hit.ts <calls per side> <block size>
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../src/config/index.js';
+import { startTelemetry } from '../src/telemetry/index.js';
+import { reportResult } from './child.js';
+import { percentile, round } from './stats.js';
+import { benchQuery } from './workload.js';
+
+const calls = Number(process.argv[2] ?? 1000);
+const block = Number(process.argv[3] ?? 25);
+
+const config = loadConfig();
+const telemetry = startTelemetry(config);
+const { createLlmClient } = await import('../src/llm/client.js');
+const { createCostControls } = await import('../src/llm/cost-controls-factory.js');
+const { createGeminiProvider } = await import('../src/llm/providers/gemini.js');
+const { connectRedis, createRedisClient } = await import('../src/state/redis.js');
+const { costControlEvents } = await import('../src/telemetry/cost-events.js');
+const { defaultPromptName, getPrompt } = await import('../src/agents/prompts.js');
+
+if (config.llm.provider !== 'gemini' || !config.llm.geminiBaseUrl) throw new Error('cache-hit needs GEMINI_API_KEY and GEMINI_BASE_URL');
+const redis = config.costControls.redis ? createRedisClient(config.costControls.redis) : undefined;
+if (redis && !(await connectRedis(redis, 5000))) throw new Error(`Redis at ${config.costControls.redis?.url} is not reachable`);
+const promptRef = { name: defaultPromptName, version: config.promptVersion };
+const template = getPrompt(promptRef);
+const request = (question: string) => ({
+  model: config.llm.models.medium,
+  system: template.system,
+  prompt: template.render(question, []),
+  promptRef,
+  temperature: config.llm.temperature,
+  maxOutputTokens: config.llm.maxOutputTokens,
+  passages: [],
+});
+const llm = createLlmClient({
+  provider: createGeminiProvider({ apiKey: config.llm.geminiApiKey as string, baseUrl: config.llm.geminiBaseUrl }),
+  providerName: 'gemini',
+  telemetry: telemetry.llmCalls,
+  settings: config.llm,
+  costControls: createCostControls(config, redis, costControlEvents(telemetry.metrics, telemetry.logger)),
+});
+
+let fresh = 0;
+const hitRequest = request(benchQuery);
+const sides = {
+  miss: async () => void (await llm.generate(request(`${benchQuery} (${(fresh += 1)})`))).text,
+  hit: async () => void (await llm.generate(hitRequest)).text,
+};
+type Side = keyof typeof sides;
+const latencies: Record<Side, number[]> = { miss: [], hit: [] };
+const cpuMicros: Record<Side, number> = { miss: 0, hit: 0 };
+
+async function runBlock(side: Side, record: boolean): Promise<void> {
+  const cpuBefore = process.cpuUsage();
+  for (let i = 0; i < block; i += 1) {
+    const started = performance.now();
+    await sides[side]();
+    if (record) latencies[side].push(performance.now() - started);
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  if (record) cpuMicros[side] += cpu.user + cpu.system;
+}
+
+for (let i = 0; i < Math.max(2, Math.ceil(calls / block / 10)); i += 1) {
+  await runBlock('miss', false);
+  await runBlock('hit', false);
+}
+for (let done = 0; done < calls; done += block) {
+  await runBlock('miss', true);
+  await runBlock('hit', true);
+}
+
+const summary = (side: Side) => ({
+  p50Ms: round(percentile(latencies[side], 50), 4),
+  p99Ms: round(percentile(latencies[side], 99), 4),
+  cpuUsPerCall: round(cpuMicros[side] / latencies[side].length, 3),
+});
+reportResult({ store: redis ? 'redis' : 'memory', callsPerSide: latencies.hit.length, miss: summary('miss'), hit: summary('hit') });
+redis?.disconnect();
+await Promise.race([telemetry.shutdown(3000), sleep(3000)]);
+process.exit(0);
