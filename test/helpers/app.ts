@@ -14,7 +14,8 @@ export interface TestApp {
  * use one per test file (vitest runs each file in its own process).
  */
 export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
+  // The response cache would answer repeated queries itself; tests of the cache turn it on.
+  const config = loadConfig({ LOG_LEVEL: 'silent', CACHE_TTL_SECONDS: '0', ...env });
   const telemetry = startTelemetry(config);
   const app = await buildApp({ config, telemetry });
   return {

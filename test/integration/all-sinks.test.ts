@@ -37,6 +37,8 @@ beforeAll(async () => {
     GEMINI_API_KEY: 'test-key',
     GEMINI_BASE_URL: gemini.url,
     LLM_MAX_RETRIES: '0',
+    // Each query here must reach the model: no response cache.
+    CACHE_TTL_SECONDS: '0',
     OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
     LANGFUSE_PUBLIC_KEY: 'pk-lf-test',
     LANGFUSE_SECRET_KEY: 'sk-lf-test',

@@ -32,6 +32,7 @@ async function startReplicas(env: Record<string, string> = {}): Promise<[AppWith
     REDIS_COMMAND_TIMEOUT_MS: '200',
     FEEDBACK_SECRET: 'shared-between-replicas',
     LLM_RETRY_BASE_MS: '10',
+    CACHE_TTL_SECONDS: '3600',
     ...env,
   };
   // Sequential: each start resets the process-global tracer provider.

@@ -15,7 +15,7 @@ afterEach(async () => {
 afterAll(() => sinks.close());
 
 const start = async (env: Record<string, string> = {}) => {
-  service = await startAppWithLogs({ ...sinks.env, LLM_RETRY_BASE_MS: '10', ...env });
+  service = await startAppWithLogs({ ...sinks.env, LLM_RETRY_BASE_MS: '10', CACHE_TTL_SECONDS: '3600', ...env });
   return service;
 };
 const batch = (app: AppWithLogs, payload: unknown) => app.app.inject({ method: 'POST', url: '/api/batch', payload: payload as object });

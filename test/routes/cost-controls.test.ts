@@ -20,7 +20,7 @@ afterEach(async () => {
 afterAll(() => gemini.close());
 
 const start = async (env: Record<string, string> = {}) => {
-  service = await startAppWithLogs({ GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: gemini.url, LLM_RETRY_BASE_MS: '10', ...env });
+  service = await startAppWithLogs({ GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: gemini.url, LLM_RETRY_BASE_MS: '10', CACHE_TTL_SECONDS: '3600', ...env });
   return service;
 };
 const ask = (app: AppWithLogs, query: string, options: { headers?: Record<string, string>; userId?: string } = {}) =>

@@ -27,6 +27,8 @@ beforeAll(async () => {
     GEMINI_API_KEY: 'test-key',
     GEMINI_BASE_URL: gemini.url,
     LLM_MAX_RETRIES: '0',
+    // Each query here must reach the model: no response cache.
+    CACHE_TTL_SECONDS: '0',
     LANGSMITH_TRACING: 'true',
     LANGSMITH_API_KEY: apiKey,
     LANGSMITH_ENDPOINT: langsmith.url,
