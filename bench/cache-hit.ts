@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../src/config/index.js';
 import { startTelemetry } from '../src/telemetry/index.js';
+import { alternatingBlocks } from './blocks.js';
 import { reportResult } from './child.js';
 import { percentile, round } from './stats.js';
 import { benchQuery } from './workload.js';
@@ -50,28 +51,7 @@ const sides = {
   hit: async () => void (await llm.generate(hitRequest)).text,
 };
 type Side = keyof typeof sides;
-const latencies: Record<Side, number[]> = { miss: [], hit: [] };
-const cpuMicros: Record<Side, number> = { miss: 0, hit: 0 };
-
-async function runBlock(side: Side, record: boolean): Promise<void> {
-  const cpuBefore = process.cpuUsage();
-  for (let i = 0; i < block; i += 1) {
-    const started = performance.now();
-    await sides[side]();
-    if (record) latencies[side].push(performance.now() - started);
-  }
-  const cpu = process.cpuUsage(cpuBefore);
-  if (record) cpuMicros[side] += cpu.user + cpu.system;
-}
-
-for (let i = 0; i < Math.max(2, Math.ceil(calls / block / 10)); i += 1) {
-  await runBlock('miss', false);
-  await runBlock('hit', false);
-}
-for (let done = 0; done < calls; done += block) {
-  await runBlock('miss', true);
-  await runBlock('hit', true);
-}
+const { latencies, cpuMicros } = await alternatingBlocks(sides, calls, block);
 
 const summary = (side: Side) => ({
   p50Ms: round(percentile(latencies[side], 50), 4),

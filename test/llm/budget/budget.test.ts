@@ -1,32 +1,12 @@
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBudgetGate, type BudgetOptions } from '../../../src/llm/budget/budget.js';
 import { BudgetExceededError, BudgetUnavailableError } from '../../../src/llm/budget/errors.js';
 import { createMemoryLedger, type BudgetLedger } from '../../../src/llm/budget/ledger.js';
 import { createRedisLedger } from '../../../src/llm/budget/redis-ledger.js';
-import { createRedisClient } from '../../../src/state/redis.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { useRedisServer } from '../../helpers/redis-per-file.js';
 
-let redis: RedisServer;
-const clients: Redis[] = [];
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  for (const client of clients) client.disconnect();
-  await redis.stop();
-});
-afterEach(async () => {
-  redis.resume();
-  await redis.flush();
-});
-
-async function redisLedger(): Promise<BudgetLedger> {
-  const client = createRedisClient({ url: redis.url, commandTimeoutMs: 200 });
-  clients.push(client);
-  await client.connect();
-  return createRedisLedger(client);
-}
+const redis = useRedisServer();
+const redisLedger = async (): Promise<BudgetLedger> => createRedisLedger(await redis.client());
 
 // 2026-11-27T10:00:00Z
 const morning = Date.UTC(2026, 10, 27, 10);
@@ -145,13 +125,13 @@ describe.each(ledgers)('budget gate (%s ledger)', (_kind, makeLedger) => {
 describe('budget gate with Redis unreachable', () => {
   it('fails closed by default', async () => {
     const { budget } = gate(await redisLedger());
-    redis.pause();
+    redis.server.pause();
     await expect(budget.reserve({ callerId: 'c' }, 0.001)).rejects.toBeInstanceOf(BudgetUnavailableError);
   });
 
   it('lets the call through with BUDGET_FAIL_OPEN', async () => {
     const { budget } = gate(await redisLedger(), { failOpen: true });
-    redis.pause();
+    redis.server.pause();
     const reservation = await budget.reserve({ callerId: 'c' }, 0.001);
     await expect(reservation.settle(0.001)).resolves.toBeUndefined();
   });

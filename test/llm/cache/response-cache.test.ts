@@ -1,31 +1,11 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRedisCacheStore } from '../../../src/llm/cache/redis-store.js';
 import { createResponseCache, type CacheResult, type FreshCall } from '../../../src/llm/cache/response-cache.js';
 import { createMemoryCacheStore, type CachedAnswer, type CacheStore } from '../../../src/llm/cache/store.js';
-import { createRedisClient } from '../../../src/state/redis.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { useRedisServer } from '../../helpers/redis-per-file.js';
 
-let redis: RedisServer;
-const clients: Redis[] = [];
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  for (const client of clients) client.disconnect();
-  await redis.stop();
-});
-afterEach(async () => {
-  redis.resume();
-  await redis.flush();
-});
-
-async function redisClient(): Promise<Redis> {
-  const client = createRedisClient({ url: redis.url, commandTimeoutMs: 200 });
-  clients.push(client);
-  await client.connect();
-  return client;
-}
+const redis = useRedisServer();
+const redisClient = () => redis.client();
 
 const settings = { ttlSeconds: 60, lockMs: 2000, lockWaitMs: 2000, pollMs: 10 };
 
@@ -165,7 +145,7 @@ describe('response cache across replicas (one Redis)', () => {
     const { results, events } = recorder();
     const errors: string[] = [];
     const cache = createResponseCache(createRedisCacheStore(client), settings, { ...events, onStoreError: (operation) => errors.push(operation) });
-    redis.pause();
+    redis.server.pause();
     const model = modelCall();
     const outcome = await cache.run('down', 'default', model.fresh);
     expect(outcome).toMatchObject({ hit: false, value: { text: 'answer 1' } });
