@@ -18,7 +18,7 @@ export interface RedisServer {
 }
 
 const launch = (port: number) =>
-  startService('redis-server', '/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], process.env);
+  startService('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], process.env);
 
 export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
