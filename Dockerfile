@@ -1,6 +1,15 @@
-# ResearcherAI API image. tsx runs the TypeScript sources directly (it is a runtime dependency),
-# so there is no build step: the first stage only installs production dependencies.
+# ResearcherAI API image. The build stage type-checks and compiles src/ to dist/ with the dev
+# dependencies; the runtime stage has production dependencies only and runs the compiled entry point.
 ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build-assets.mjs ./scripts/
+COPY src ./src
+RUN npm run build
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
@@ -14,11 +23,11 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --chown=node:node package.json ./
-COPY --chown=node:node src ./src
+COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node data ./data
 USER node
 EXPOSE 8000
 # No curl in the slim image; Node's fetch is enough. /healthz is liveness only (no dependencies).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "dist/main.js"]

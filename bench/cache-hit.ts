@@ -19,7 +19,6 @@ const { createLlmClient } = await import('../src/llm/client.js');
 const { createCostControls } = await import('../src/llm/cost-controls-factory.js');
 const { createGeminiProvider } = await import('../src/llm/providers/gemini.js');
 const { connectRedis, createRedisClient } = await import('../src/state/redis.js');
-const { costControlEvents } = await import('../src/telemetry/cost-events.js');
 const { defaultPromptName, getPrompt } = await import('../src/agents/prompts.js');
 
 if (config.llm.provider !== 'gemini' || !config.llm.geminiBaseUrl) throw new Error('cache-hit needs GEMINI_API_KEY and GEMINI_BASE_URL');
@@ -39,9 +38,9 @@ const request = (question: string) => ({
 const llm = createLlmClient({
   provider: createGeminiProvider({ apiKey: config.llm.geminiApiKey as string, baseUrl: config.llm.geminiBaseUrl }),
   providerName: 'gemini',
-  telemetry: telemetry.llmCalls,
+  telemetry,
   settings: config.llm,
-  costControls: createCostControls(config, redis, costControlEvents(telemetry.metrics, telemetry.logger)),
+  costControls: createCostControls(config, redis, telemetry),
 });
 
 let fresh = 0;

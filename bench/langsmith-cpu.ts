@@ -7,7 +7,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import pino from 'pino';
 import { loadConfig } from '../src/config/index.js';
 import { loadEvalDataset } from '../src/eval/dataset.js';
-import { createLangSmithObserver } from '../src/telemetry/langsmith.js';
+import { createLangSmithSink } from '../src/telemetry/sinks/langsmith/index.js';
 import { startTelemetry } from '../src/telemetry/index.js';
 import { startFakes } from './fakes.js';
 import { LOAD_CORE, SERVER_CORE, pinSelf, pinningAvailable } from './pin.js';
@@ -24,7 +24,7 @@ const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', APP
 const telemetry = startTelemetry(config, { logger: pino({ level: 'silent' }) });
 const { buildApp } = await import('../src/server.js');
 const app = await buildApp({ config, telemetry });
-const langsmith = createLangSmithObserver({
+const langsmith = createLangSmithSink({
   settings: { apiKey: 'ls-test-key', endpoint: fakes.urls.langsmith, project: 'bench' },
   environment: 'bench',
   reporter: telemetry.reporter,
@@ -51,7 +51,7 @@ async function runQueries(count: number): Promise<void> {
 }
 
 async function phase(on: boolean) {
-  if (on) telemetry.observers.push(langsmith);
+  telemetry.sinks.langsmith = on ? langsmith : undefined;
   await fakes.reset();
   global.gc?.();
   const cpu = process.cpuUsage();
@@ -62,7 +62,7 @@ async function phase(on: boolean) {
   const used = process.cpuUsage(cpu);
   const wallMs = performance.now() - started;
   const gcMsPerQuery = (gcMs - gcBefore) / perPhase;
-  if (on) telemetry.observers.splice(telemetry.observers.indexOf(langsmith), 1);
+  telemetry.sinks.langsmith = undefined;
   const runs = (await fakes.counts()).langsmithRuns;
   return { on, cpuMsPerQuery: (used.user + used.system) / 1000 / perPhase, gcMsPerQuery, queriesPerSecond: (perPhase / wallMs) * 1000, runs };
 }

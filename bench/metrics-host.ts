@@ -4,7 +4,7 @@
 // Usage: node --import tsx bench/metrics-host.ts   (announces {"url": …} once listening)
 import { loadConfig } from '../src/config/index.js';
 import { startTelemetry } from '../src/telemetry/index.js';
-import type { Metrics } from '../src/telemetry/metrics.js';
+import type { Metrics } from '../src/telemetry/sinks/prometheus-registry.js';
 import { announce } from './child.js';
 
 const config = loadConfig();

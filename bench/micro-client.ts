@@ -42,7 +42,7 @@ const request = {
 const llm = createLlmClient({
   provider: createGeminiProvider({ apiKey: config.llm.geminiApiKey as string, baseUrl: config.llm.geminiBaseUrl }),
   providerName: 'gemini',
-  telemetry: telemetry.llmCalls,
+  telemetry,
   settings: config.llm,
 });
 const rawModel = new GoogleGenerativeAI(config.llm.geminiApiKey as string).getGenerativeModel(

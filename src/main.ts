@@ -15,15 +15,20 @@ try {
 }
 const telemetry = startTelemetry(config);
 const { buildApp } = await import('./server.js');
-const { startMetricsServer } = await import('./routes/metrics-server.js');
+const { startMetricsServer } = await import('./metrics-server.js');
 
 const app = await buildApp({ config, telemetry });
 const metricsServer = config.security.metricsPort
-  ? await startMetricsServer(config, telemetry.metrics)
+  ? await startMetricsServer(config, telemetry)
   : undefined;
 const address = await app.listen({ port: config.port, host: config.host });
-const sinks = (['otlp', 'langfuse', 'langsmith', 'loki'] as const).filter((sink) => config.telemetry[sink]);
-telemetry.logger.info({ event: 'started', address, llm_provider: config.llm.provider, sinks }, 'ResearcherAI listening');
+telemetry.logger.info({ event: 'started', address, llm_provider: config.llm.provider, sinks: telemetry.exportSinks }, 'ResearcherAI listening');
+if (config.llm.offlineInProduction) {
+  telemetry.logger.warn(
+    { event: 'offline_in_production', llm_provider: 'offline' },
+    'LLM_PROVIDER=auto found no GEMINI_API_KEY with NODE_ENV=production: answering with the offline model; set LLM_PROVIDER=gemini to fail instead',
+  );
+}
 
 let stopping = false;
 async function shutdown(signal: string) {

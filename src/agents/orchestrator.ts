@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js';
 import type { LlmResult } from '../llm/client.js';
 import type { CallControls } from '../llm/cost-controls.js';
 import type { PromptRef } from '../llm/types.js';
-import type { RunAgent } from '../telemetry/agents.js';
+import type { RunAgent } from '../telemetry/types.js';
 import { classifyQuery, type Complexity, type QueryType } from './classifier.js';
 import type { Reasoner } from './reasoner.js';
 import type { RankedPaper, Retriever } from './retriever.js';

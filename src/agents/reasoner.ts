@@ -1,7 +1,7 @@
 import type { LlmClient, LlmResult } from '../llm/client.js';
 import type { CallControls } from '../llm/cost-controls.js';
 import type { PromptRef, SourcePassage } from '../llm/types.js';
-import type { RunAgent } from '../telemetry/agents.js';
+import type { RunAgent } from '../telemetry/types.js';
 import { getPrompt } from './prompts.js';
 
 export interface ReasonerSettings {

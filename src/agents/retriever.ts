@@ -9,7 +9,6 @@ export interface RankedPaper {
 
 export interface Retrieval {
   papers: RankedPaper[];
-  latencyMs: number;
   averageRelevance: number;
 }
 
@@ -42,7 +41,6 @@ export function createRetriever(corpus: Paper[]) {
   return {
     size: corpus.length,
     retrieve(query: string, topK: number): Retrieval {
-      const started = performance.now();
       const hits = index.search(query).slice(0, topK);
       const best = hits[0]?.score ?? 0;
       const papers = hits.map((hit) => ({
@@ -50,7 +48,7 @@ export function createRetriever(corpus: Paper[]) {
         score: best > 0 ? Math.round((hit.score / best) * 1e4) / 1e4 : 0,
       }));
       const averageRelevance = papers.length ? papers.reduce((sum, hit) => sum + hit.score, 0) / papers.length : 0;
-      return { papers, latencyMs: performance.now() - started, averageRelevance: Math.round(averageRelevance * 1e4) / 1e4 };
+      return { papers, averageRelevance: Math.round(averageRelevance * 1e4) / 1e4 };
     },
   };
 }

@@ -36,7 +36,7 @@ type CostEnv = z.output<z.ZodObject<typeof costControlsEnv>>;
 /** Cross-setting rules, as problems naming the variable; the caller throws them with the rest. */
 export function costControlProblems(raw: CostEnv & { FEEDBACK_SECRET?: string }): string[] {
   // Every replica must verify the feedback tokens the others issued.
-  return raw.REDIS_URL && !raw.FEEDBACK_SECRET ? ['  FEEDBACK_SECRET: required when REDIS_URL is set (replicas share it)'] : [];
+  return raw.REDIS_URL && !raw.FEEDBACK_SECRET ? ['FEEDBACK_SECRET: required when REDIS_URL is set (replicas share it)'] : [];
 }
 
 export function costControlsConfig(raw: CostEnv) {

@@ -63,6 +63,9 @@ export const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   APP_ENV: z.string().default('development'),
+  NODE_ENV: optionalString,
+
+  LLM_PROVIDER: z.enum(['auto', 'gemini', 'offline']).default('auto'),
 
   GEMINI_API_KEY: optionalString,
   GOOGLE_API_KEY: optionalString,
@@ -135,8 +138,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const raw = parsed.data;
-  const problems = costControlProblems(raw);
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   const geminiApiKey = raw.GEMINI_API_KEY ?? raw.GOOGLE_API_KEY;
   const otlpTracesUrl =
     raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
@@ -145,14 +146,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const langsmithApi = raw.LANGSMITH_API_KEY
     ? { apiKey: raw.LANGSMITH_API_KEY, endpoint: raw.LANGSMITH_ENDPOINT ?? 'https://api.smith.langchain.com', project: raw.LANGSMITH_PROJECT }
     : undefined;
-  if (raw.LANGSMITH_TRACING && !raw.LANGSMITH_API_KEY) {
-    throw new ConfigError('Invalid configuration:\n  LANGSMITH_API_KEY: required when LANGSMITH_TRACING=true');
-  }
+  // Rules that span several variables, all reported at once like the schema's own.
+  const problems: string[] = [];
+  if (raw.LANGSMITH_TRACING && !raw.LANGSMITH_API_KEY) problems.push('LANGSMITH_API_KEY: required when LANGSMITH_TRACING=true');
   if (Boolean(raw.LANGFUSE_PUBLIC_KEY) !== Boolean(raw.LANGFUSE_SECRET_KEY)) {
-    throw new ConfigError(
-      'Invalid configuration:\n  LANGFUSE_PUBLIC_KEY/LANGFUSE_SECRET_KEY: set both or neither',
-    );
+    problems.push('LANGFUSE_PUBLIC_KEY/LANGFUSE_SECRET_KEY: set both or neither');
   }
+  if (raw.LLM_PROVIDER === 'gemini' && !geminiApiKey) {
+    problems.push('GEMINI_API_KEY: required when LLM_PROVIDER=gemini (GOOGLE_API_KEY is read too)');
+  }
+  problems.push(...costControlProblems(raw));
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+  const provider = raw.LLM_PROVIDER === 'auto' ? (geminiApiKey ? 'gemini' : 'offline') : raw.LLM_PROVIDER;
   return {
     port: raw.PORT,
     host: raw.HOST,
@@ -160,7 +165,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     environment: raw.APP_ENV,
     serviceName: raw.OTEL_SERVICE_NAME,
     llm: {
-      provider: geminiApiKey ? ('gemini' as const) : ('offline' as const),
+      provider,
+      /** auto fell back to the offline model in production: every answer is extractive, so start-up warns. */
+      offlineInProduction: raw.LLM_PROVIDER === 'auto' && provider === 'offline' && raw.NODE_ENV === 'production',
       geminiApiKey,
       geminiBaseUrl: raw.GEMINI_BASE_URL,
       timeoutMs: raw.LLM_TIMEOUT_MS,

@@ -1,14 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { context } from '@opentelemetry/api';
 import CircuitBreaker from 'opossum';
 import pRetry from 'p-retry';
 import type { Config } from '../config/index.js';
-import type { LlmCallTelemetry } from '../telemetry/llm-call.js';
 import type { BudgetReservation } from './budget/budget.js';
-import type { CachedAnswer } from './cache/store.js';
+import { describeCacheHit } from './cache-hit.js';
 import { withCostControls, type CostControls } from './cost-controls.js';
 import { LlmError } from './errors.js';
 import { priceCall, type PricedCall } from './pricing.js';
+import type { LlmCallHandle, LlmTelemetryPort } from './telemetry-port.js';
 import type { CacheInfo, LlmCallRecord, LlmProvider, LlmRequest, ProviderResponse } from './types.js';
 import { emptyUsage, type TokenUsage } from './usage.js';
 
@@ -27,23 +26,24 @@ export interface LlmResult {
   cache: CacheInfo;
 }
 
-type BreakerState = 'closed' | 'half_open' | 'open';
-
 interface ClientOptions {
   provider: LlmProvider;
+  /** The configured provider (`gemini` or `offline`), as the call descriptions name it. */
   providerName: string;
-  telemetry: LlmCallTelemetry;
+  telemetry: LlmTelemetryPort;
   settings: Config['llm'];
-  onBreakerState?: (model: string, state: BreakerState) => void;
+  /** Response cache and spend budget in front of every model call; none by default. */
   costControls?: CostControls;
 }
+
+type CallOutcome = Pick<LlmCallRecord, 'status' | 'response' | 'usage' | 'cost' | 'error'>;
 
 /**
  * The only way the service calls a model. One call = one span covering every attempt; retries honour
  * Gemini's RetryInfo; a per-model circuit breaker fails fast while the model keeps failing. Whatever
  * happens, exactly one call description reaches the telemetry layer.
  */
-export function createLlmClient({ provider, providerName, telemetry, settings, onBreakerState, costControls = {} }: ClientOptions) {
+export function createLlmClient({ provider, providerName, telemetry, settings, costControls = {} }: ClientOptions) {
   const breakers = new Map<string, CircuitBreaker<[LlmRequest], ProviderResponse>>();
   const breakerFor = (model: string) => {
     let breaker = breakers.get(model);
@@ -57,139 +57,100 @@ export function createLlmClient({ provider, providerName, telemetry, settings, o
         // A blocked prompt or a bad request says nothing about the model's health.
         errorFilter: (error: unknown) => error instanceof LlmError && !error.retryable,
       });
-      breaker.on('open', () => onBreakerState?.(model, 'open'));
-      breaker.on('halfOpen', () => onBreakerState?.(model, 'half_open'));
-      breaker.on('close', () => onBreakerState?.(model, 'closed'));
-      onBreakerState?.(model, 'closed');
+      breaker.on('open', () => telemetry.recordBreaker(model, 'open'));
+      breaker.on('halfOpen', () => telemetry.recordBreaker(model, 'half_open'));
+      breaker.on('close', () => telemetry.recordBreaker(model, 'closed'));
+      telemetry.recordBreaker(model, 'closed');
       breakers.set(model, breaker);
     }
     return breaker;
   };
 
   async function callModel(request: LlmRequest, reservation: BudgetReservation, cacheOn: boolean): Promise<LlmResult> {
-    const miss: CacheInfo | undefined = cacheOn ? { hit: false } : undefined;
-    const call = telemetry.start(request, provider.system, provider.serverAddress);
+    const cache: CacheInfo | undefined = cacheOn ? { hit: false } : undefined;
+    const call = telemetry.startLlmCall(request, provider.system, provider.serverAddress);
     const startedAt = Date.now();
     const started = performance.now();
-    let attempts = 0;
-    const finish = (record: Omit<LlmCallRecord, 'request' | 'provider' | 'startedAt' | 'latencyMs' | 'attempts' | 'traceId' | 'spanId'>) => {
-      const full: LlmCallRecord = {
-        ...record,
-        request,
-        provider: providerName,
-        startedAt,
-        latencyMs: performance.now() - started,
-        attempts,
-        traceId: call.traceId,
-        spanId: call.spanId,
-        ...(miss ? { cache: miss } : {}),
-      };
-      context.with(call.context, () => call.finish(full));
-      return full;
-    };
+    const attempts = { count: 0 };
+    // The model call alone is inside the try: describing the outcome happens once, after it, so that
+    // nothing the telemetry layer does can turn a success into a failure or describe a call twice.
+    let outcome: CallOutcome;
+    let failure: LlmError | undefined;
     try {
-      const response = await context.with(call.context, () =>
-        pRetry(
-          async () => {
-            attempts += 1;
-            try {
-              return await breakerFor(request.model).fire(request);
-            } catch (error) {
-              throw asLlmError(error);
-            }
-          },
-          {
-            retries: settings.maxRetries,
-            factor: 2,
-            minTimeout: settings.retryBaseMs,
-            maxTimeout: settings.retryMaxDelayMs,
-            randomize: true,
-            shouldRetry: ({ error }) => error instanceof LlmError && error.retryable,
-            onFailedAttempt: async ({ error, retriesLeft }) => {
-              const llmError = asLlmError(error);
-              const willRetry = retriesLeft > 0 && llmError.retryable;
-              if (!willRetry) return;
-              call.attemptFailed(llmError, attempts);
-              // Gemini says how long to wait on a 429 (RetryInfo), in the body rather than a header.
-              if (llmError.retryAfterMs) await sleep(Math.min(llmError.retryAfterMs, settings.retryMaxDelayMs));
-            },
-          },
-        ),
-      );
-      const usage = response.usage;
-      const cost = priceCall(usage, [response.responseModel, request.model]);
-      const record = finish({ status: 'success', response, usage, cost });
-      await reservation.settle(cost.costUsd ?? 0);
-      return {
-        text: response.text,
-        model: cost.pricedModel ?? response.responseModel ?? request.model,
-        usage,
-        cost,
-        latencyMs: record.latencyMs,
-        traceId: call.traceId,
-        finishReason: response.finishReason,
-        responseModel: response.responseModel,
-        billedUsage: usage,
-        cache: miss ?? { hit: false },
-      };
+      const response = await call.runInContext(() => callWithRetries(request, call, attempts));
+      outcome = { status: 'success', response, usage: response.usage, cost: priceCall(response.usage, [response.responseModel, request.model]) };
     } catch (error) {
-      const llmError = asLlmError(error);
-      const usage = llmError.usage ?? emptyUsage();
-      const cost = priceCall(usage, [llmError.responseModel, request.model]);
-      finish({ status: 'error', usage, cost, error: { type: llmError.type, message: llmError.message } });
-      // A failed call frees its reservation, unless tokens were billed anyway (e.g. thinking cut off by MAX_TOKENS).
-      await (cost.costUsd ? reservation.settle(cost.costUsd) : reservation.release());
-      throw llmError;
+      failure = asLlmError(error);
+      const usage = failure.usage ?? emptyUsage();
+      outcome = {
+        status: 'error',
+        usage,
+        cost: priceCall(usage, [failure.responseModel, request.model]),
+        error: { type: failure.type, message: failure.message },
+      };
     }
-  }
-
-  /** A cache hit is still one described call: zero usage and cost, with what the original call cost. */
-  function describeHit(request: LlmRequest, answer: CachedAnswer): LlmResult {
-    const call = telemetry.start(request, provider.system, provider.serverAddress);
-    const saved = priceCall(answer.usage, [answer.responseModel, answer.requestedModel]);
-    const cost: PricedCall = {
-      pricedModel: saved.pricedModel,
-      costUsd: saved.pricedModel ? 0 : null,
-      details: saved.pricedModel ? { input: 0, input_cached_tokens: 0, output: 0, total: 0 } : null,
-    };
-    const cache: CacheInfo = {
-      hit: true,
-      ageSeconds: Math.max(0, Math.floor((Date.now() - answer.storedAt) / 1000)),
-      savedUsd: saved.costUsd,
-      originTraceId: answer.traceId,
-    };
-    const usage = emptyUsage();
-    const response: ProviderResponse = { text: answer.text, finishReason: answer.finishReason, usage, responseModel: answer.responseModel };
-    const record: LlmCallRecord = {
+    const latencyMs = performance.now() - started;
+    call.finish({
+      ...outcome,
       request,
       provider: providerName,
-      status: 'success',
-      response,
-      usage,
-      cost,
-      startedAt: Date.now(),
-      latencyMs: 0,
-      attempts: 0,
+      startedAt,
+      latencyMs,
+      attempts: attempts.count,
       traceId: call.traceId,
       spanId: call.spanId,
-      cache,
-    };
-    context.with(call.context, () => call.finish(record));
+      ...(cache ? { cache } : {}),
+    });
+    // A failed call frees its reservation, unless tokens were billed anyway (e.g. thinking cut off by MAX_TOKENS).
+    await (outcome.cost.costUsd || !failure ? reservation.settle(outcome.cost.costUsd ?? 0) : reservation.release());
+    if (failure) throw failure;
+    const response = outcome.response as ProviderResponse;
     return {
-      text: answer.text,
-      model: saved.pricedModel ?? answer.responseModel ?? request.model,
-      usage,
-      cost,
-      latencyMs: 0,
+      text: response.text,
+      model: outcome.cost.pricedModel ?? response.responseModel ?? request.model,
+      usage: outcome.usage,
+      cost: outcome.cost,
+      latencyMs,
       traceId: call.traceId,
-      finishReason: answer.finishReason,
-      responseModel: answer.responseModel,
-      billedUsage: answer.usage,
-      cache,
+      finishReason: response.finishReason,
+      responseModel: response.responseModel,
+      billedUsage: outcome.usage,
+      cache: cache ?? { hit: false },
     };
   }
 
-  const generate = withCostControls(providerName, costControls, callModel, describeHit);
+  function callWithRetries(request: LlmRequest, call: LlmCallHandle, attempts: { count: number }): Promise<ProviderResponse> {
+    return pRetry(
+      async () => {
+        attempts.count += 1;
+        try {
+          return await breakerFor(request.model).fire(request);
+        } catch (error) {
+          throw asLlmError(error);
+        }
+      },
+      {
+        retries: settings.maxRetries,
+        factor: 2,
+        minTimeout: settings.retryBaseMs,
+        maxTimeout: settings.retryMaxDelayMs,
+        randomize: true,
+        shouldRetry: ({ error }) => error instanceof LlmError && error.retryable,
+        onFailedAttempt: async ({ error, retriesLeft }) => {
+          const llmError = asLlmError(error);
+          const willRetry = retriesLeft > 0 && llmError.retryable;
+          if (!willRetry) return;
+          call.attemptFailed(llmError, attempts.count);
+          // Gemini says how long to wait on a 429 (RetryInfo), in the body rather than a header.
+          if (llmError.retryAfterMs) await sleep(Math.min(llmError.retryAfterMs, settings.retryMaxDelayMs));
+        },
+      },
+    );
+  }
+
+  const generate = withCostControls(providerName, costControls, callModel, (request, answer) =>
+    describeCacheHit({ telemetry, provider, providerName }, request, answer),
+  );
   return { generate, providerName };
 }
 

@@ -14,7 +14,7 @@ export interface CostControlEvents {
   cacheResult(result: CacheResult): void;
   budgetRejected(scope: BudgetScope): void;
   serviceSpent(usd: number): void;
-  sharedStateError(component: 'cache' | 'budget', operation: string, error: unknown): void;
+  sharedStateError(component: 'cache' | 'budget' | 'rate_limit', operation: string, error: unknown): void;
 }
 
 /**

@@ -1,6 +1,5 @@
-import { context, type Context } from '@opentelemetry/api';
 import type { Orchestrator, ResearchAnswer, ResearchQuery } from '../agents/orchestrator.js';
-import type { Telemetry } from '../telemetry/index.js';
+import type { Telemetry } from '../telemetry/types.js';
 import type { QueryResponse } from './schemas.js';
 
 export interface AnswerDependencies {
@@ -9,17 +8,17 @@ export interface AnswerDependencies {
   issueFeedbackToken: (traceId: string, userId: string | undefined) => string;
 }
 
-/** Answers one research query in `parent`'s context and records it; shared by /api/query and each batch item. */
+/** Answers one research query inside `runIn`'s trace context and records it; shared by /api/query and each batch item. */
 export async function answerQuery(
   { orchestrate, telemetry, issueFeedbackToken }: AnswerDependencies,
   query: ResearchQuery,
-  parent: Context,
+  runIn: <T>(work: () => T) => T,
   fallbackTraceId: string,
 ): Promise<QueryResponse> {
   const sessionKey = query.sessionId ?? query.userId;
   const started = performance.now();
   try {
-    const answer = await context.with(parent, () => orchestrate(query));
+    const answer = await runIn(() => orchestrate(query));
     telemetry.recordQuery({
       status: 'success',
       queryType: answer.queryType,

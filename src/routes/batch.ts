@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { context } from '@opentelemetry/api';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import pLimit from 'p-limit';
@@ -60,7 +59,6 @@ export const batchRoutes: FastifyPluginAsyncZod<Options> = async (app, { maxItem
           .send({ error: 'rate_limited', message: `a batch of ${queries.length} counts as ${queries.length} requests; rate limit of ${exceeded.max} per minute exceeded` });
       }
       const batchId = randomUUID();
-      const batchContext = request.opentelemetry().context ?? context.active();
       const controls = callControlsFor(request, userId);
       const { telemetry } = dependencies;
       const started = performance.now();
@@ -70,14 +68,14 @@ export const batchRoutes: FastifyPluginAsyncZod<Options> = async (app, { maxItem
         queries.map((item, index) =>
           limit(async (): Promise<BatchItemResult> => {
             const id = item.id ?? String(index);
-            const itemTrace = telemetry.batches.itemTrace(batchContext);
+            const itemTrace = request.runInTraceContext(() => telemetry.batchItemTrace());
             const itemStarted = performance.now();
             try {
               const answer = await answerQuery(
                 dependencies,
                 // LangFuse groups the items under the batch's session.
                 { query: item.query, userId, sessionId: sessionId ?? `batch-${batchId}`, topK: item.top_k, controls, batch: { id: batchId, links: itemTrace.links } },
-                itemTrace.context,
+                itemTrace.runIn,
                 '',
               );
               return { id, status: 'ok', ...answer };
@@ -99,7 +97,9 @@ export const batchRoutes: FastifyPluginAsyncZod<Options> = async (app, { maxItem
         saved_usd: round(answered.reduce((sum, item) => sum + (item.metadata?.cache.saved_usd ?? 0), 0), 12),
         latency_ms: round(performance.now() - started, 2),
       };
-      telemetry.batches.recordBatch({ batchId, size: items.length, succeeded: summary.succeeded, failed: summary.failed, itemLatenciesMs: latencies }, batchContext);
+      request.runInTraceContext(() =>
+        telemetry.recordBatch({ batchId, size: items.length, succeeded: summary.succeeded, failed: summary.failed, itemLatenciesMs: latencies }),
+      );
       return { batch_id: batchId, items, summary };
     },
   );

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Telemetry } from '../telemetry/index.js';
+import type { Telemetry } from '../telemetry/types.js';
 import { errorResponseSchema, feedbackRequestSchema, feedbackResponseSchema } from './schemas.js';
 
 interface Options {
-  telemetry: Telemetry;
+  telemetry: Pick<Telemetry, 'recordFeedback'>;
   verifyFeedbackToken: (token: string, traceId: string, userId: string | undefined) => boolean;
 }
 

@@ -1,8 +1,6 @@
-import { context } from '@opentelemetry/api';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { answerQuery, type AnswerDependencies } from './answer.js';
 import { callControlsFor } from './call-controls.js';
-import { requestTraceId } from './request-trace.js';
 import { budgetErrorSchema, errorResponseSchema, queryRequestSchema, queryResponseSchema } from './schemas.js';
 
 export const queryRoutes: FastifyPluginAsyncZod<AnswerDependencies> = async (app, dependencies) => {
@@ -28,8 +26,8 @@ export const queryRoutes: FastifyPluginAsyncZod<AnswerDependencies> = async (app
       return answerQuery(
         dependencies,
         { query, userId, sessionId, topK, controls: callControlsFor(request, userId) },
-        request.opentelemetry().context ?? context.active(),
-        requestTraceId(request) ?? '',
+        (work) => request.runInTraceContext(work),
+        request.traceId() ?? '',
       );
     },
   );

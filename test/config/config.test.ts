@@ -38,4 +38,32 @@ describe('loadConfig', () => {
   it('reads API keys as a comma-separated list', () => {
     expect(loadConfig({ API_KEYS: ' a, b ,,c' }).security.apiKeys).toEqual(['a', 'b', 'c']);
   });
+
+  describe('LLM_PROVIDER', () => {
+    it('auto (the default) uses Gemini with a key and the offline model without one', () => {
+      expect(loadConfig({}).llm).toMatchObject({ provider: 'offline', offlineInProduction: false });
+      expect(loadConfig({ LLM_PROVIDER: 'auto', GEMINI_API_KEY: 'k' }).llm.provider).toBe('gemini');
+    });
+
+    it('gemini without a key fails, naming GEMINI_API_KEY', () => {
+      expect(() => loadConfig({ LLM_PROVIDER: 'gemini' })).toThrow(/GEMINI_API_KEY: required when LLM_PROVIDER=gemini/);
+      expect(loadConfig({ LLM_PROVIDER: 'gemini', GOOGLE_API_KEY: 'g' }).llm).toMatchObject({ provider: 'gemini', geminiApiKey: 'g' });
+    });
+
+    it('offline stays offline even with a key', () => {
+      expect(loadConfig({ LLM_PROVIDER: 'offline', GEMINI_API_KEY: 'k' }).llm.provider).toBe('offline');
+    });
+
+    it('flags auto falling back to offline only when NODE_ENV=production', () => {
+      expect(loadConfig({ NODE_ENV: 'production' }).llm.offlineInProduction).toBe(true);
+      expect(loadConfig({ NODE_ENV: 'production', LLM_PROVIDER: 'offline' }).llm.offlineInProduction).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'production', GEMINI_API_KEY: 'k' }).llm.offlineInProduction).toBe(false);
+      expect(loadConfig({ NODE_ENV: 'development' }).llm.offlineInProduction).toBe(false);
+    });
+
+    it('refuses an unknown provider and reports it with the other cross-variable problems', () => {
+      expect(() => loadConfig({ LLM_PROVIDER: 'openai' })).toThrow(/LLM_PROVIDER:/);
+      expect(() => loadConfig({ LLM_PROVIDER: 'gemini', LANGSMITH_TRACING: 'true' })).toThrow(/LANGSMITH_API_KEY: .*\n\s+GEMINI_API_KEY: /s);
+    });
+  });
 });

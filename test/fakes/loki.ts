@@ -22,7 +22,7 @@ export interface LokiFake {
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./loki-server.ts', import.meta.url));
 // `--import tsx` is resolved from the working directory, so run the child from the repository root.
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const STARTUP_TIMEOUT_MS = 15_000;
 
 export async function startLokiFake(options: { port?: number } = {}): Promise<LokiFake> {

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '../../src/config/index.js';
-import { buildApp } from '../../src/server.js';
-import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import type { StartedTelemetry } from '../../src/telemetry/index.js';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { startLangfuseFake, type LangfuseFake } from '../fakes/langfuse.js';
 import { startLokiFake, type LokiFake } from '../fakes/loki.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../fakes/otlp.js';
+import { startTestApp } from '../helpers/app.js';
 
 // One query with every sink on, checked in every sink after a clean shutdown: the same trace id and the
 // same numbers everywhere. Usage follows the issue: prompt 1200 (200 cached), candidates 300, thoughts 100.
@@ -18,7 +17,7 @@ let gemini: GeminiFake;
 let otlp: OtlpReceiver;
 let langfuse: LangfuseFake;
 let loki: LokiFake;
-let telemetry: Telemetry;
+let telemetry: StartedTelemetry;
 let app: FastifyInstance;
 let body: { answer: string; sources: unknown[]; metadata: Record<string, any> };
 let metricsText = '';
@@ -33,21 +32,25 @@ beforeAll(async () => {
     startLangfuseFake(),
     startLokiFake(),
   ]);
-  const config = loadConfig({
-    GEMINI_API_KEY: 'test-key',
-    GEMINI_BASE_URL: gemini.url,
-    LLM_MAX_RETRIES: '0',
-    // Each query here must reach the model: no response cache.
-    CACHE_TTL_SECONDS: '0',
-    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-    LANGFUSE_PUBLIC_KEY: 'pk-lf-test',
-    LANGFUSE_SECRET_KEY: 'sk-lf-test',
-    LANGFUSE_BASE_URL: langfuse.url,
-    LOKI_URL: loki.url,
-    LOG_LEVEL: 'info',
-  });
-  telemetry = startTelemetry(config);
-  app = await buildApp({ config, telemetry });
+  const service = await startTestApp(
+    {
+      GEMINI_API_KEY: 'test-key',
+      GEMINI_BASE_URL: gemini.url,
+      LLM_MAX_RETRIES: '0',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      LANGFUSE_PUBLIC_KEY: 'pk-lf-test',
+      LANGFUSE_SECRET_KEY: 'sk-lf-test',
+      LANGFUSE_BASE_URL: langfuse.url,
+      LOKI_URL: loki.url,
+      LOG_LEVEL: 'info',
+      APP_ENV: 'development',
+      TELEMETRY_EXPORT_TIMEOUT_MS: '5000',
+    },
+    // The service's own logger: its Loki worker is what ships the log lines under test.
+    { captureLogs: false },
+  );
+  telemetry = service.telemetry;
+  app = service.app;
 
   const response = await app.inject({ method: 'POST', url: '/api/query', payload: { query, user_id: 'user-1', session_id: 'session-1' } });
   expect(response.statusCode, response.body).toBe(200);

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { metricValue } from '../helpers/metrics-text.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
@@ -10,7 +10,7 @@ const callCost = 0.001306;
 
 let redis: RedisServer;
 let gemini: GeminiFake;
-let replicas: AppWithLogs[] = [];
+let replicas: TestApp[] = [];
 beforeAll(async () => {
   [redis, gemini] = await Promise.all([startRedisServer(), startGeminiFake({ apiKey: 'test-key' })]);
 });
@@ -24,7 +24,7 @@ afterAll(async () => {
   await Promise.all([redis.stop(), gemini.close()]);
 });
 
-async function startReplicas(env: Record<string, string> = {}): Promise<[AppWithLogs, AppWithLogs]> {
+async function startReplicas(env: Record<string, string> = {}): Promise<[TestApp, TestApp]> {
   const shared = {
     GEMINI_API_KEY: 'test-key',
     GEMINI_BASE_URL: gemini.url,
@@ -36,13 +36,13 @@ async function startReplicas(env: Record<string, string> = {}): Promise<[AppWith
     ...env,
   };
   // Sequential: each start resets the process-global tracer provider.
-  const first = await startAppWithLogs(shared);
-  const second = await startAppWithLogs(shared);
+  const first = await startTestApp(shared);
+  const second = await startTestApp(shared);
   replicas = [first, second];
   return [first, second];
 }
 
-const ask = (replica: AppWithLogs, query: string, userId?: string) =>
+const ask = (replica: TestApp, query: string, userId?: string) =>
   replica.app.inject({ method: 'POST', url: '/api/query', payload: { query, ...(userId ? { user_id: userId } : {}) } });
 const survey = (topic: string) => `What are the latest advances in ${topic}?`;
 const modelCalls = () => gemini.calls.length;

@@ -1,15 +1,17 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createLlmClient } from '../../src/llm/client.js';
 import { createGeminiProvider } from '../../src/llm/providers/gemini.js';
-import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import { createOfflineProvider } from '../../src/llm/providers/offline.js';
+import type { LlmCallRecord } from '../../src/llm/types.js';
+import { startTelemetry, type StartedTelemetry } from '../../src/telemetry/index.js';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { llmRequest as request } from '../helpers/llm-request.js';
 
 let gemini: GeminiFake;
-let telemetry: Telemetry;
+let telemetry: StartedTelemetry;
 const logLines: Array<Record<string, unknown>> = [];
 
 
@@ -32,7 +34,7 @@ const client = () =>
   createLlmClient({
     provider: createGeminiProvider({ apiKey: 'test-key', baseUrl: gemini.url }),
     providerName: 'gemini',
-    telemetry: telemetry.llmCalls,
+    telemetry,
     settings: loadConfig({ LLM_MAX_RETRIES: '0' }).llm,
   });
 
@@ -64,5 +66,32 @@ describe('instrumented LLM client', () => {
     const errors = await telemetry.metrics.registry.metrics();
     expect(errors).toMatch(/llm_errors_total\{model="gemini-2.5-flash",error_type="client_error"\} 1/);
     expect(logLines.findLast((line) => line.event === 'llm_call')).toMatchObject({ status: 'error', error_type: 'client_error' });
+  });
+});
+
+describe('the client and its telemetry port', () => {
+  const recordingPort = (finish: (record: LlmCallRecord) => void) => ({
+    recordBreaker: vi.fn(),
+    startLlmCall: vi.fn(() => ({
+      traceId: 'a'.repeat(32),
+      spanId: 'b'.repeat(16),
+      runInContext: <T>(work: () => T) => work(),
+      attemptFailed: vi.fn(),
+      finish: vi.fn(finish),
+    })),
+  });
+
+  it('describes a call once, after the model answered: a port that throws from finish causes no retry and no second description', async () => {
+    const provider = createOfflineProvider();
+    const generate = vi.spyOn(provider, 'generate');
+    const port = recordingPort(() => {
+      throw new Error('sink bug');
+    });
+    const llm = createLlmClient({ provider, providerName: 'offline', telemetry: port, settings: loadConfig({ LLM_MAX_RETRIES: '2' }).llm });
+    await expect(llm.generate(request('offline-extractive'))).rejects.toThrow('sink bug');
+    const call = port.startLlmCall.mock.results[0]?.value as { finish: ReturnType<typeof vi.fn> };
+    expect(generate).toHaveBeenCalledTimes(1);
+    expect(call.finish).toHaveBeenCalledTimes(1);
+    expect(call.finish.mock.calls[0]?.[0]).toMatchObject({ status: 'success', attempts: 1 });
   });
 });

@@ -5,7 +5,7 @@ import { readRepoFile } from './files.js';
 import { repoRoot } from './run.js';
 
 // There is no Docker daemon in CI, so the image is not built; these checks hold the Dockerfile to
-// the decisions that matter: production dependencies only, non-root, health-checked, same start
+// the decisions that matter: compiled in a build stage, production dependencies only, non-root, health-checked, same start
 // command as `npm start`, and nothing secret in the build context.
 
 const dockerfile = readRepoFile('Dockerfile');
@@ -23,6 +23,14 @@ describe('Dockerfile', () => {
     expect(instructions.filter((line) => line.startsWith('FROM')).length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/COPY --from=deps .*node_modules/);
+  });
+
+  it('compiles in a build stage with dev dependencies and ships only dist/', () => {
+    expect(instructions).toContain('FROM ${NODE_IMAGE} AS build');
+    expect(instructions).toContain('RUN npm run build');
+    expect(instructions.some((line) => /^COPY --from=build .*\/app\/dist \.\/dist$/.test(line))).toBe(true);
+    const runtime = instructions.slice(instructions.findIndex((line) => line.includes('AS runtime')));
+    expect(runtime.filter((line) => /\bsrc\b/.test(line))).toEqual([]);
   });
 
   it('runs as the unprivileged node user', () => {

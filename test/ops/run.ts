@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 
 /** Repository root: every ops file path is relative to it, like in the README commands. */
-export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface RunResult {
   command: string;

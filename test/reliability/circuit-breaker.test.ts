@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeSinks, type FakeSinks } from '../helpers/fake-sinks.js';
 import { metricValue } from '../helpers/metrics-text.js';
 import { pollUntil } from '../fakes/http-fake.js';
@@ -8,11 +8,11 @@ const failuresToOpen = 3;
 const resetMs = 400;
 
 let sinks: FakeSinks;
-let service: AppWithLogs;
+let service: TestApp;
 
 beforeAll(async () => {
   sinks = await startFakeSinks();
-  service = await startAppWithLogs({
+  service = await startTestApp({
     GEMINI_API_KEY: sinks.env.GEMINI_API_KEY as string,
     GEMINI_BASE_URL: sinks.gemini.url,
     LLM_MAX_RETRIES: '0',

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLlmClient } from '../../src/llm/client.js';
 import { createGeminiProvider } from '../../src/llm/providers/gemini.js';
 import type { GeminiScript } from '../fakes/gemini.js';
-import { startAppWithLogs, linesWithMessage, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, linesWithMessage, type TestApp } from '../helpers/app.js';
 import { fakeCredentials, startFakeSinks, type FakeSinks } from '../helpers/fake-sinks.js';
 import { llmRequest } from '../helpers/llm-request.js';
 import { metricValue } from '../helpers/metrics-text.js';
@@ -23,7 +23,7 @@ const settings = {
 const attempts = Number(settings.LLM_MAX_RETRIES) + 1;
 
 let sinks: FakeSinks;
-let service: AppWithLogs;
+let service: TestApp;
 const rejections = watchUnhandledRejections();
 
 /** What each case left behind, checked in the span sinks once they have all been exported. */
@@ -31,7 +31,7 @@ const expectedTraces: Array<{ name: string; traceId: string; failedAttempts: num
 
 beforeAll(async () => {
   sinks = await startFakeSinks();
-  service = await startAppWithLogs({ ...settings, ...sinks.env });
+  service = await startTestApp({ ...settings, ...sinks.env });
 });
 afterAll(async () => {
   rejections.stop();
@@ -130,7 +130,7 @@ function streamThroughClient(script: GeminiScript[]) {
   const client = createLlmClient({
     provider: createGeminiProvider({ apiKey: fakeCredentials.gemini, baseUrl: sinks.gemini.url }),
     providerName: 'gemini',
-    telemetry: service.telemetry.llmCalls,
+    telemetry: service.telemetry,
     settings: service.config.llm,
   });
   sinks.gemini.enqueue(...script);

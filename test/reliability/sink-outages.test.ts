@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeMode } from '../fakes/http-fake.js';
 import { pollUntil } from '../fakes/http-fake.js';
-import { linesWithMessage, startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { linesWithMessage, startTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeSinks, type FakeSinks, type TelemetrySink } from '../helpers/fake-sinks.js';
 import { metricValue } from '../helpers/metrics-text.js';
 import { median } from '../helpers/stats.js';
@@ -14,7 +14,7 @@ const faults: FakeMode[] = ['down', 'hang', 'fail'];
 const queriesPerPhase = 15;
 
 let sinks: FakeSinks;
-let service: AppWithLogs;
+let service: TestApp;
 
 // The offline model: what is under test is the telemetry path, not the model call.
 const sinkEnv = (fakes: FakeSinks, extra: Record<string, string> = {}) => ({
@@ -59,7 +59,7 @@ describe('a telemetry sink that is down, hanging or failing', () => {
   let healthyMedianMs = 0;
 
   it('serves normally with every sink healthy (the baseline)', async () => {
-    service = await startAppWithLogs(sinkEnv(sinks));
+    service = await startTestApp(sinkEnv(sinks));
     await queryPhase(5, { feedback: false }); // warm-up: first requests compile and connect
     // LangSmith creates the project with the first runs; feedback sent before that cannot be placed.
     await sinks.langsmith.waitForRuns((runs) => runs.length > 0);
@@ -95,7 +95,7 @@ describe('a telemetry sink that is down, hanging or failing', () => {
 describe('memory stays bounded while every sink hangs', () => {
   it('caps each queue at TELEMETRY_QUEUE_SIZE and counts what it drops', async () => {
     await service?.close();
-    service = await startAppWithLogs(sinkEnv(sinks, { TELEMETRY_QUEUE_SIZE: '16' }));
+    service = await startTestApp(sinkEnv(sinks, { TELEMETRY_QUEUE_SIZE: '16' }));
     await Promise.all(sinkNames.map((sink) => sinks.setMode(sink, 'hang')));
     try {
       // Each query ends ~5 spans and one LangSmith trace: far more than 16 of each.

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 
 let testApp: TestApp;
 beforeAll(async () => {
-  testApp = await buildTestApp();
+  testApp = await startTestApp({ LOG_LEVEL: 'silent' });
 });
 afterAll(() => testApp.close());
 
@@ -80,7 +80,7 @@ describe('operational routes', () => {
     expect((await testApp.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
     const ready = await testApp.app.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ status: 'ready', checks: { config: true, corpus: true } });
+    expect(ready.json()).toEqual({ status: 'ready', checks: { config: true, corpus: true }, provider: 'offline', sinks: [] });
   });
 
   it('serves an OpenAPI document generated from the zod schemas', async () => {

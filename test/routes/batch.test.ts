@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeSinks, type FakeSinks } from '../helpers/fake-sinks.js';
 import { metricValue } from '../helpers/metrics-text.js';
 
 let sinks: FakeSinks;
-let service: AppWithLogs | undefined;
+let service: TestApp | undefined;
 beforeAll(async () => {
   sinks = await startFakeSinks();
 });
@@ -15,10 +15,10 @@ afterEach(async () => {
 afterAll(() => sinks.close());
 
 const start = async (env: Record<string, string> = {}) => {
-  service = await startAppWithLogs({ ...sinks.env, LLM_RETRY_BASE_MS: '10', CACHE_TTL_SECONDS: '3600', ...env });
+  service = await startTestApp({ ...sinks.env, LLM_RETRY_BASE_MS: '10', CACHE_TTL_SECONDS: '3600', ...env });
   return service;
 };
-const batch = (app: AppWithLogs, payload: unknown) => app.app.inject({ method: 'POST', url: '/api/batch', payload: payload as object });
+const batch = (app: TestApp, payload: unknown) => app.app.inject({ method: 'POST', url: '/api/batch', payload: payload as object });
 
 describe('POST /api/batch', () => {
   it('answers three items in order, one failing at the model, each in its own trace linked to the batch', async () => {

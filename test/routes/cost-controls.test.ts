@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { metricValue } from '../helpers/metrics-text.js';
 
 // The acceptance: a Gemini-protocol server answering usage {1200 prompt, 200 cached,
@@ -9,7 +9,7 @@ import { metricValue } from '../helpers/metrics-text.js';
 const callCost = 0.001306;
 
 let gemini: GeminiFake;
-let service: AppWithLogs | undefined;
+let service: TestApp | undefined;
 beforeAll(async () => {
   gemini = await startGeminiFake({ apiKey: 'test-key', latencyMs: 20 });
 });
@@ -20,10 +20,10 @@ afterEach(async () => {
 afterAll(() => gemini.close());
 
 const start = async (env: Record<string, string> = {}) => {
-  service = await startAppWithLogs({ GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: gemini.url, LLM_RETRY_BASE_MS: '10', CACHE_TTL_SECONDS: '3600', ...env });
+  service = await startTestApp({ GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: gemini.url, LLM_RETRY_BASE_MS: '10', CACHE_TTL_SECONDS: '3600', ...env });
   return service;
 };
-const ask = (app: AppWithLogs, query: string, options: { headers?: Record<string, string>; userId?: string } = {}) =>
+const ask = (app: TestApp, query: string, options: { headers?: Record<string, string>; userId?: string } = {}) =>
   app.app.inject({
     method: 'POST',
     url: '/api/query',

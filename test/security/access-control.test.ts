@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMetricsServer } from '../../src/routes/metrics-server.js';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startMetricsServer } from '../../src/metrics-server.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { freePort } from '../ops/processes.js';
 
-let service: AppWithLogs | undefined;
+let service: TestApp | undefined;
 afterEach(async () => {
   await service?.close();
   service = undefined;
@@ -14,7 +14,7 @@ const query = (headers: Record<string, string> = {}, url = '/api/query') =>
 
 describe('API keys (API_KEYS)', () => {
   it('answers 401 with a JSON error and WWW-Authenticate unless a configured key is sent as a Bearer token', async () => {
-    service = await startAppWithLogs({ API_KEYS: 'key-one, key-two' });
+    service = await startTestApp({ API_KEYS: 'key-one, key-two' });
     const refused: Array<Record<string, string>> = [
       {},
       { authorization: 'key-one' },
@@ -36,7 +36,7 @@ describe('API keys (API_KEYS)', () => {
   });
 
   it('guards every /api route however its path is spelled, and leaves health checks open', async () => {
-    service = await startAppWithLogs({ API_KEYS: 'key-one' });
+    service = await startTestApp({ API_KEYS: 'key-one' });
     // The router decodes percent-escapes, so these reach /api/query too.
     for (const url of ['/%61pi/query', '/api/%71uery', '/api/query?x=1']) {
       expect((await query({}, url)).statusCode, url).toBe(401);
@@ -47,14 +47,14 @@ describe('API keys (API_KEYS)', () => {
   });
 
   it('leaves the API open when no key is configured', async () => {
-    service = await startAppWithLogs();
+    service = await startTestApp();
     expect((await query()).statusCode).toBe(200);
   });
 });
 
 describe('/metrics access', () => {
   it('requires METRICS_TOKEN as a Bearer token when one is set', async () => {
-    service = await startAppWithLogs({ METRICS_TOKEN: 'scrape-secret', API_KEYS: 'key-one' });
+    service = await startTestApp({ METRICS_TOKEN: 'scrape-secret', API_KEYS: 'key-one' });
     for (const authorization of [undefined, 'Bearer wrong', 'Bearer key-one', 'Bearer scrape-secre']) {
       const response = await service.app.inject({ url: '/metrics', headers: authorization ? { authorization } : {} });
       expect(response.statusCode, authorization).toBe(401);
@@ -66,9 +66,9 @@ describe('/metrics access', () => {
 
   it('moves /metrics off the public listener when METRICS_PORT is set', async () => {
     const port = await freePort();
-    service = await startAppWithLogs({ METRICS_PORT: String(port), HOST: '127.0.0.1' });
+    service = await startTestApp({ METRICS_PORT: String(port), HOST: '127.0.0.1' });
     expect((await service.app.inject({ url: '/metrics' })).statusCode).toBe(404);
-    const metricsServer = await startMetricsServer(service.config, service.telemetry.metrics);
+    const metricsServer = await startMetricsServer(service.config, service.telemetry);
     try {
       const response = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(response.status).toBe(200);
@@ -81,7 +81,7 @@ describe('/metrics access', () => {
 
 describe('security headers', () => {
   it('sends helmet headers on answers and on errors alike', async () => {
-    service = await startAppWithLogs({ API_KEYS: 'key-one' });
+    service = await startTestApp({ API_KEYS: 'key-one' });
     for (const response of [await query({ authorization: 'Bearer key-one' }), await query(), await service.app.inject({ url: '/nope' })]) {
       expect(response.headers).toMatchObject({
         'x-content-type-options': 'nosniff',

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 // Deployment files and docs are copied around and pasted into tickets: they may name a secret's
 // variable, never hold its value. Shapes of real credentials, not of the placeholders in .env.example.
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const scanned = ['README.md', '.env.example', 'Dockerfile', 'docker-compose.langfuse.yml', 'docker-compose.observability.yml', 'alertmanager.yml', 'loki-config.yml', 'promtail-config.yml', 'prometheus', 'grafana', 'alertmanager', 'docs'];
 const secretShapes: Record<string, RegExp> = {
   'Google API key': /AIza[0-9A-Za-z_-]{35}/,

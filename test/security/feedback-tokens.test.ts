@@ -1,26 +1,26 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { metricValue } from '../helpers/metrics-text.js';
 
 // api.test.ts covers the token of another trace or user and a missing token; these are the forgeries.
-const started: AppWithLogs[] = [];
+const started: TestApp[] = [];
 afterEach(async () => {
   await Promise.all(started.splice(0).map((service) => service.close()));
 });
 
 async function start(env: Record<string, string> = {}) {
-  const service = await startAppWithLogs(env);
+  const service = await startTestApp(env);
   started.push(service);
   return service;
 }
 
-async function answer(service: AppWithLogs, userId = 'alice') {
+async function answer(service: TestApp, userId = 'alice') {
   const response = await service.app.inject({ method: 'POST', url: '/api/query', payload: { query: 'what is RAG?', user_id: userId } });
   return (response.json() as { metadata: { trace_id: string; feedback_token: string } }).metadata;
 }
 
-const sendFeedback = (service: AppWithLogs, traceId: string, token: string, userId = 'alice') =>
+const sendFeedback = (service: TestApp, traceId: string, token: string, userId = 'alice') =>
   service.app.inject({
     method: 'POST',
     url: '/api/feedback',

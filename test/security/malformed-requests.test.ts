@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createPrng } from '../helpers/prng.js';
 import { watchUnhandledRejections } from '../helpers/unhandled-rejections.js';
 import { generateMalformedRequests, type MalformedRequest } from './malformed-requests.js';
@@ -9,11 +9,11 @@ const seed = 20_261_126;
 const requestCount = 1200;
 const bodyLimit = 8192;
 
-let service: AppWithLogs;
+let service: TestApp;
 const rejections = watchUnhandledRejections();
 
 beforeAll(async () => {
-  service = await startAppWithLogs({ BODY_LIMIT_BYTES: String(bodyLimit) });
+  service = await startTestApp({ BODY_LIMIT_BYTES: String(bodyLimit) });
 });
 afterAll(async () => {
   rejections.stop();

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 
 const limit = 3;
-let service: AppWithLogs;
+let service: TestApp;
 
 beforeAll(async () => {
-  service = await startAppWithLogs({ RATE_LIMIT_PER_MINUTE: String(limit) });
+  service = await startTestApp({ RATE_LIMIT_PER_MINUTE: String(limit) });
 });
 afterAll(() => service?.close());
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBatchSender } from '../../src/telemetry/batch-sender.js';
+import { createBatchSender } from '../../src/telemetry/support/batch-sender.js';
 
 const options = { maxQueued: 5, batchSize: 3, intervalMs: 20, maxConcurrent: 1 };
 

@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LangSmithRun } from '../fakes/langsmith-store.js';
-import { startAppWithLogs, type AppWithLogs } from '../helpers/app-with-logs.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeSinks, type FakeSinks } from '../helpers/fake-sinks.js';
 
 // A cache hit is described once and reaches every sink: the span (Jaeger) and the LangFuse generation
 // carry llm.cache.hit, cost 0 and the trace of the call that paid; the LangSmith llm run says
 // cache_hit; the log line says cache: "hit".
 let sinks: FakeSinks;
-let service: AppWithLogs;
+let service: TestApp;
 let miss: { trace_id: string };
 let hit: { trace_id: string };
 
 beforeAll(async () => {
   sinks = await startFakeSinks();
-  service = await startAppWithLogs({ ...sinks.env, CACHE_TTL_SECONDS: '3600' });
+  service = await startTestApp({ ...sinks.env, CACHE_TTL_SECONDS: '3600' });
   const ask = async () =>
     (await service.app.inject({ method: 'POST', url: '/api/query', payload: { query: 'What are the latest advances in cache telemetry?' } })).json()
       .metadata as { trace_id: string };

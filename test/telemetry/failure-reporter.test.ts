@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createFailureReporter } from '../../src/telemetry/failure-reporter.js';
-import { createMetrics } from '../../src/telemetry/metrics.js';
+import { createFailureReporter } from '../../src/telemetry/support/failure-reporter.js';
+import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js';
 import { metricValue } from '../helpers/metrics-text.js';
 
 const warnings: Array<Record<string, unknown>> = [];

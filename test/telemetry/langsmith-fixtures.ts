@@ -2,7 +2,7 @@
 // for tests of the LangSmith run builder and observer that need no app and no tracer provider.
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { LlmCallRecord } from '../../src/llm/types.js';
-import type { AgentRecord } from '../../src/telemetry/observers.js';
+import type { AgentRecord } from '../../src/telemetry/types.js';
 import { startLangSmithFake, type LangSmithFake } from '../fakes/langsmith.js';
 
 export interface TraceFixture {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dottedOrderSegment, runIdFromSpan, startTimeWithOrder } from '../../src/telemetry/langsmith-ids.js';
-import { buildRuns, rootRunId } from '../../src/telemetry/langsmith-runs.js';
+import { dottedOrderSegment, runIdFromSpan, startTimeWithOrder } from '../../src/telemetry/sinks/langsmith/ids.js';
+import { buildRuns, rootRunId } from '../../src/telemetry/sinks/langsmith/runs.js';
 import { traceFixture, issueUsageMetadata } from './langsmith-fixtures.js';
 
 const context = { project: 'ResearcherAI', environment: 'production' };

@@ -1,8 +1,6 @@
 import { afterAll, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
-import { buildApp } from '../../src/server.js';
-import { startTelemetry } from '../../src/telemetry/index.js';
 import { startLangSmithFake, type LangSmithFake } from '../fakes/langsmith.js';
+import { startTestApp } from '../helpers/app.js';
 
 // A LangSmith that accepts connections and never answers: the SDK's own flush would wait out its
 // request timeout and retries (88 s in the notes). Shutdown must return at its deadline regardless.
@@ -15,15 +13,13 @@ afterAll(async () => {
 it('returns from telemetry.shutdown at its timeout while LangSmith hangs, without failing requests', async () => {
   langsmith = await startLangSmithFake({ apiKey: 'ls-hang-key' });
   await langsmith.setMode('hang');
-  const config = loadConfig({
+  const { app, telemetry } = await startTestApp({
     LOG_LEVEL: 'silent',
     LANGSMITH_TRACING: 'true',
     LANGSMITH_API_KEY: 'ls-hang-key',
     LANGSMITH_ENDPOINT: langsmith.url,
     TELEMETRY_EXPORT_TIMEOUT_MS: '30000',
   });
-  const telemetry = startTelemetry(config);
-  const app = await buildApp({ config, telemetry });
   const responses = await Promise.all(
     Array.from({ length: 5 }, () => app.inject({ method: 'POST', url: '/api/query', payload: { query: 'How does vector search work?' } })),
   );

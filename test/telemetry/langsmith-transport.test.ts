@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRunBatchTransport } from '../../src/telemetry/langsmith-transport.js';
+import { createRunBatchTransport } from '../../src/telemetry/sinks/langsmith/transport.js';
 import { useLangSmithFake } from './langsmith-fixtures.js';
 
 const apiKey = 'ls-transport-key';

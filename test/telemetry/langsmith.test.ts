@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
-import { buildApp } from '../../src/server.js';
-import { startTelemetry, type Telemetry } from '../../src/telemetry/index.js';
+import type { StartedTelemetry } from '../../src/telemetry/index.js';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { startLangSmithFake, type LangSmithFake, type LangSmithRun } from '../fakes/langsmith.js';
+import { startTestApp } from '../helpers/app.js';
 import { metricValue } from '../helpers/metrics-text.js';
 import { issueUsageMetadata } from './langsmith-fixtures.js';
 
@@ -16,12 +15,12 @@ const query = 'What are the latest advances in RAG systems?';
 
 let gemini: GeminiFake;
 let langsmith: LangSmithFake;
-let telemetry: Telemetry;
+let telemetry: StartedTelemetry;
 let app: FastifyInstance;
 
 beforeAll(async () => {
   [gemini, langsmith] = await Promise.all([startGeminiFake({ modelVersion: 'gemini-2.5-flash' }), startLangSmithFake({ apiKey })]);
-  const config = loadConfig({
+  const service = await startTestApp({
     LOG_LEVEL: 'silent',
     APP_ENV: 'production',
     GEMINI_API_KEY: 'test-key',
@@ -34,8 +33,8 @@ beforeAll(async () => {
     LANGSMITH_ENDPOINT: langsmith.url,
     LANGSMITH_PROJECT: project,
   });
-  telemetry = startTelemetry(config);
-  app = await buildApp({ config, telemetry });
+  telemetry = service.telemetry;
+  app = service.app;
 });
 
 afterAll(async () => {

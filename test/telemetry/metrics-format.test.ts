@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/telemetry/metrics.js';
+import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js';
 
 describe('metric registry formats', () => {
   it('keeps counter names in the text format after an OpenMetrics rendering renamed them in place', async () => {

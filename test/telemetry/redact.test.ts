@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, redactionMark } from '../../src/telemetry/redact.js';
+import { createRedactor, redactionMark } from '../../src/telemetry/support/redact.js';
 
 const redact = createRedactor([/sk-[A-Za-z0-9]{8,}/g, /\b\d{3}-\d{2}-\d{4}\b/g]);
 
@@ -23,6 +23,17 @@ describe('REDACT_PATTERNS masking', () => {
     let deep: unknown = 'sk-ABCDEF123456';
     for (let i = 0; i < 100; i += 1) deep = { deep };
     expect(JSON.stringify(redact(deep))).not.toContain('sk-ABCDEF123456');
+  });
+
+  it('fails closed: a value that cannot be walked is replaced whole by the mark', () => {
+    const hostile = { query: 'sk-ABCDEF123456' };
+    Object.defineProperty(hostile, 'broken', {
+      enumerable: true,
+      get() {
+        throw new Error('getter failed');
+      },
+    });
+    expect(redact(hostile)).toBe(redactionMark);
   });
 
   it('is the identity when no pattern is configured', () => {

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { LangfuseClient } from '@langfuse/client';
+import type { Config } from '../../config/index.js';
+import type { FailureReporter } from '../support/failure-reporter.js';
+
+export interface Score {
+  traceId: string;
+  name: string;
+  value: number;
+  comment?: string;
+  metadata?: Record<string, unknown>;
+}
+
+const maxPendingScores = 1000;
+
+/**
+ * Sends scores through @langfuse/client's ingestion API one batch per score, so that each failure is
+ * seen and counted (the SDK's own score queue only logs them). Pending sends are bounded and awaited at
+ * shutdown.
+ */
+export function createScoreSink(settings: NonNullable<Config['telemetry']['langfuse']>, timeoutMs: number, reporter: FailureReporter) {
+  const client = new LangfuseClient({
+    publicKey: settings.publicKey,
+    secretKey: settings.secretKey,
+    baseUrl: settings.baseUrl,
+    timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
+  });
+  const pending = new Set<Promise<void>>();
+
+  return {
+    record(score: Score) {
+      if (pending.size >= maxPendingScores) {
+        reporter.exportFailed('langfuse', 1, 'score backlog full');
+        return;
+      }
+      const id = randomUUID();
+      const send = client.api.ingestion
+        .batch({
+          batch: [
+            {
+              id: randomUUID(),
+              type: 'score-create',
+              timestamp: new Date().toISOString(),
+              body: { id, traceId: score.traceId, name: score.name, value: score.value, dataType: 'BOOLEAN', comment: score.comment, metadata: score.metadata },
+            },
+          ],
+        })
+        .then((response) => {
+          if (response.errors.length > 0) reporter.exportFailed('langfuse', response.errors.length, 'score rejected');
+        })
+        .catch((error: unknown) => reporter.exportFailed('langfuse', 1, `score export failed: ${(error as Error).message}`))
+        .finally(() => pending.delete(send));
+      pending.add(send);
+    },
+    async flush(): Promise<void> {
+      await Promise.all([...pending]);
+    },
+  };
+}
+
+export type ScoreSink = ReturnType<typeof createScoreSink>;

@@ -1,0 +1,126 @@
+import type { Client } from 'langsmith';
+import type { Config } from '../../../config/index.js';
+import { createBatchSender } from '../../support/batch-sender.js';
+import type { FailureReporter } from '../../support/failure-reporter.js';
+import { createTraceBuffer } from './buffer.js';
+import { createLangSmithFeedback } from './feedback.js';
+import { buildRuns, rootRunId, type TraceRecords } from './runs.js';
+import { createRunBatchTransport } from './transport.js';
+import type { RecordSink } from '../../types.js';
+import { createRedactor } from '../../support/redact.js';
+
+export type LangSmithSettings = NonNullable<Config['telemetry']['langsmith']>;
+
+export interface LangSmithSinkOptions {
+  settings: LangSmithSettings;
+  environment: string;
+  reporter: FailureReporter;
+  /** REDACT_PATTERNS: masked in every run's inputs, outputs, error and metadata before it leaves. */
+  redactPatterns?: readonly RegExp[];
+  /** Per HTTP request; a hanging endpoint costs this much, and is not retried. */
+  requestTimeoutMs: number;
+  /** Finished traces waiting to be posted. */
+  maxQueuedTraces?: number;
+  /** Traces per `/runs/batch` post. */
+  batchTraces?: number;
+  flushIntervalMs?: number;
+  /** Retries of a failed post (network errors, 408/425/429/5xx), with exponential backoff from 1 s. */
+  retries?: number;
+  /** Injected by tests; built from `settings` otherwise. Used for feedback only. */
+  client?: Client;
+}
+
+// The SDK's default cap is 1 GiB; a service keeps its backlog far smaller and drops (counted) beyond it.
+const maxQueuedBytes = 64 * 1024 * 1024;
+// LangSmith accepts 20 MiB per batch (its /info size_limit_bytes); stay clear of it.
+const maxBatchBytes = 16 * 1024 * 1024;
+
+/**
+ * Sends every research query to LangSmith as a nested run tree, built from the same agent and model-call
+ * descriptions that feed the other sinks, after the response and in batches.
+ *
+ * Why not `traceable`: wrapping the agents cost 6-11 ms of CPU per request on this machine, mostly in
+ * the SDK's per-run multipart upload (shared/notes/performance.md). Here the runs of many traces, built
+ * complete (no separate patches), go out as one JSON `POST /runs/batch`, LangSmith's native ingestion
+ * endpoint; bench/langsmith-cpu.ts measures what that adds per query.
+ */
+export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink & { readonly pendingTraces: number } {
+  const { settings, reporter } = options;
+  const transport = createRunBatchTransport({
+    endpoint: settings.endpoint,
+    apiKey: settings.apiKey,
+    timeoutMs: options.requestTimeoutMs,
+    retries: options.retries,
+  });
+  const context = { project: settings.project, environment: options.environment };
+  const redact = createRedactor(options.redactPatterns ?? []);
+  const feedback = createLangSmithFeedback({ settings, requestTimeoutMs: options.requestTimeoutMs, reporter, redact, client: options.client });
+  const runCount = (traces: TraceRecords[]) => traces.reduce((sum, trace) => sum + 1 + trace.agents.length + trace.llmCalls.length, 0);
+
+  async function postRuns(traces: TraceRecords[], abandoned: AbortSignal): Promise<void> {
+    const json = JSON.stringify({ post: redact(traces.flatMap((trace) => buildRuns(trace, context))), patch: [] });
+    if (json.length > maxBatchBytes && traces.length > 1) {
+      const half = Math.ceil(traces.length / 2);
+      await postRuns(traces.slice(0, half), abandoned);
+      await postRuns(traces.slice(half), abandoned);
+      return;
+    }
+    await transport.post(json, abandoned);
+  }
+
+  const buffer = createTraceBuffer({ maxTraces: 1024, maxRecordsPerTrace: 256 }, (records) => reporter.dropped('langsmith', records));
+  const sender = createBatchSender<TraceRecords>(
+    {
+      maxQueued: options.maxQueuedTraces ?? 2048,
+      maxQueuedBytes,
+      batchSize: options.batchTraces ?? 100,
+      intervalMs: options.flushIntervalMs ?? 1000,
+      maxConcurrent: 2,
+    },
+    {
+      async post(traces, abandoned) {
+        try {
+          await postRuns(traces, abandoned);
+        } catch (error) {
+          if (!abandoned.aborted) reporter.exportFailed('langsmith', runCount(traces), `run batch failed: ${(error as Error).message}`);
+        }
+      },
+      dropped: (trace) => reporter.exportFailed('langsmith', runCount([trace]), 'run queue full'),
+      abandoned: (traces) => reporter.exportFailed('langsmith', runCount(traces), 'runs still unsent at the flush deadline'),
+      sizeOf: approximateBytes,
+    },
+  );
+
+  // Each entry point runs inside the fan-out's guard: what throws here is counted there, per sink.
+  return {
+    onLlmCall(record, parentSpanId) {
+      buffer.addLlmCall(record, parentSpanId);
+    },
+    onAgentEnd(record) {
+      const finished = buffer.addAgent(record);
+      if (!finished) return;
+      feedback.rememberRoot(record.traceId, rootRunId(record));
+      sender.enqueue(finished);
+    },
+    onFeedback(userFeedback) {
+      feedback.record(userFeedback);
+    },
+    async flush(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      await sender.flush(timeoutMs);
+      await feedback.flush(Math.max(0, deadline - Date.now()));
+    },
+    get pendingTraces() {
+      return buffer.size + sender.queued;
+    },
+  };
+}
+
+/** What a queued trace holds, near enough: its texts dominate (the answer recurs on three runs). */
+function approximateBytes(trace: TraceRecords): number {
+  let bytes = 1024 * (1 + trace.agents.length + trace.llmCalls.length);
+  for (const { record } of trace.llmCalls) {
+    bytes += record.request.system.length + record.request.prompt.length + 3 * (record.response?.text.length ?? 0);
+  }
+  return bytes;
+}

@@ -1,0 +1,89 @@
+import { Client } from 'langsmith';
+import { describe, expect, it, vi } from 'vitest';
+import type { FailureReporter } from '../../src/telemetry/support/failure-reporter.js';
+import { createLangSmithSink, type LangSmithSinkOptions } from '../../src/telemetry/sinks/langsmith/index.js';
+import { traceFixture, type TraceFixture, useLangSmithFake } from './langsmith-fixtures.js';
+
+const apiKey = 'ls-observer-key';
+const fake = useLangSmithFake(apiKey);
+
+
+function observe(overrides: Partial<LangSmithSinkOptions> = {}) {
+  const reporter = { exportFailed: vi.fn(), dropped: vi.fn() };
+  const settings = { apiKey, endpoint: fake().url, project: 'observer-test' };
+  // No retries (runs or feedback), so that a failing endpoint is counted at once.
+  const client = new Client({ apiUrl: fake().url, apiKey, autoBatchTracing: false, callerOptions: { maxRetries: 0 }, timeout_ms: 2000 });
+  const observer = createLangSmithSink({
+    settings,
+    environment: 'test',
+    reporter: reporter as unknown as FailureReporter,
+    requestTimeoutMs: 2000,
+    flushIntervalMs: 60_000,
+    retries: 0,
+    client,
+    ...overrides,
+  });
+  return { observer, reporter };
+}
+
+/** Emits a trace in the order the app does: children end first, the root last. */
+function emit(observer: ReturnType<typeof observe>['observer'], trace: TraceFixture) {
+  observer.onAgentEnd?.(trace.retriever);
+  observer.onLlmCall?.(trace.llm, trace.reasoner.spanId);
+  observer.onAgentEnd?.(trace.reasoner);
+  observer.onAgentEnd?.(trace.root);
+}
+
+const traceIds = (count: number) => Array.from({ length: count }, (_, index) => index.toString(16).padStart(32, '0'));
+
+describe('LangSmith sink', () => {
+  it('posts every finished trace on flush, in one JSON batch', async () => {
+    const { observer, reporter } = observe();
+    for (const traceId of traceIds(3)) emit(observer, traceFixture(traceId));
+    expect(observer.pendingTraces).toBe(3);
+    await observer.flush?.(5000);
+    expect(fake().runs()).toHaveLength(12);
+    expect(new Set(fake().runs().map((run) => run.trace_id)).size).toBe(3);
+    expect(fake().requests.map((request) => `${request.method} ${request.path}`)).toEqual(['POST /runs/batch']);
+    expect(observer.pendingTraces).toBe(0);
+    expect(reporter.exportFailed).not.toHaveBeenCalled();
+  });
+
+  it('masks REDACT_PATTERNS in what it sends', async () => {
+    const { observer } = observe({ redactPatterns: [/RAG/g] });
+    emit(observer, traceFixture());
+    await observer.flush?.(5000);
+    expect(JSON.stringify(fake().runs())).not.toContain('RAG');
+    expect(JSON.stringify(fake().runs())).toContain('[REDACTED]');
+  });
+
+  it('counts a failed post as an export failure of every run in it', async () => {
+    const { observer, reporter } = observe();
+    await fake().setMode('fail');
+    emit(observer, traceFixture());
+    await observer.flush?.(5000);
+    expect(reporter.exportFailed).toHaveBeenCalledWith('langsmith', 4, expect.stringContaining('run batch failed'));
+  });
+
+  it('bounds the queue of finished traces and counts what it drops', async () => {
+    const { observer, reporter } = observe({ maxQueuedTraces: 2, batchTraces: 100 });
+    for (const traceId of traceIds(5)) emit(observer, traceFixture(traceId));
+    expect(observer.pendingTraces).toBe(2);
+    expect(reporter.exportFailed).toHaveBeenCalledTimes(3);
+    expect(reporter.exportFailed).toHaveBeenCalledWith('langsmith', 4, 'run queue full');
+  });
+
+  it('records feedback on the root run of a sent trace', async () => {
+    const { observer, reporter } = observe();
+    const trace = traceFixture();
+    emit(observer, trace);
+    await observer.flush?.(5000);
+    observer.onFeedback?.({ traceId: trace.root.traceId, helpful: false, comment: 'missed the survey', userId: 'user-1' });
+    await observer.flush?.(5000);
+    const root = fake().runs().find((run) => run.name === 'orchestrator');
+    expect(fake().feedback()).toEqual([
+      expect.objectContaining({ run_id: root?.id, key: 'user-feedback', score: 0, comment: 'missed the survey', session_id: fake().sessions()[0]?.id }),
+    ]);
+    expect(reporter.exportFailed).not.toHaveBeenCalled();
+  });
+});
