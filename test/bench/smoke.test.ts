@@ -54,7 +54,9 @@ describe('npm run bench -- --smoke', () => {
       ...numericLeaves(results.scenarios.e, 'e'),
       ...numericLeaves(results.scenarios.f, 'f'),
       ...numericLeaves(results.scenarios.g, 'g'),
-      ...numericLeaves(results.scenarios.h, 'h'),
+      ...(['memory', 'redis'] as const).flatMap((store) =>
+        numericLeaves({ calls: results.scenarios.h[store].callsPerSide, miss: results.scenarios.h[store].miss, hit: results.scenarios.h[store].hit }, `h.${store}`),
+      ),
       ...numericLeaves(results.ratios, 'ratios'),
     ]) {
       if (typeof value === 'boolean') continue;
