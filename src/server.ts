@@ -10,12 +10,17 @@ import { createLlmClient } from './llm/client.js';
 import { createCostControls } from './llm/cost-controls-factory.js';
 import { createGeminiProvider } from './llm/providers/gemini.js';
 import { createOfflineProvider } from './llm/providers/offline.js';
+import { createMemoryVoteStore, type VoteStore } from './feedback/votes.js';
+import { httpServerOptions } from './http-server.js';
 import type { LlmProvider } from './llm/types.js';
 import auth from './plugins/app/auth.js';
+import caller from './plugins/app/caller.js';
 import drain from './plugins/app/drain.js';
 import errors from './plugins/app/errors.js';
 import httpMetrics from './plugins/app/http-metrics.js';
 import jsonBody from './plugins/app/json-body.js';
+import traceContext from './plugins/app/trace-context.js';
+import cors from './plugins/external/cors.js';
 import helmet from './plugins/external/helmet.js';
 import otel from './plugins/external/otel.js';
 import rateLimit from './plugins/external/rate-limit.js';
@@ -27,6 +32,7 @@ import { queryRoutes } from './routes/query.js';
 import { batchRoutes } from './routes/batch.js';
 import { createFeedbackTokens } from './security/feedback-token.js';
 import { redisAnswers } from './state/redis.js';
+import { createRedisVoteStore } from './state/redis-votes.js';
 import { countingRateLimitErrors, openSharedState } from './state/shared-state.js';
 import type { Telemetry } from './telemetry/types.js';
 
@@ -35,7 +41,11 @@ export interface AppDependencies {
   telemetry: Telemetry;
   corpus?: Paper[];
   provider?: LlmProvider;
+  /** Where repeated votes are recognised; in-process by default. */
+  votes?: VoteStore;
 }
+
+const maxRememberedVotes = 100_000;
 
 function createProvider(config: Config): LlmProvider {
   return config.llm.provider === 'gemini'
@@ -44,30 +54,28 @@ function createProvider(config: Config): LlmProvider {
 }
 
 /** The app factory: wires agents, plugins, routes and telemetry. Tests call it and use `inject`. */
-export async function buildApp({ config, telemetry, corpus, provider }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, telemetry, corpus, provider, votes }: AppDependencies): Promise<FastifyInstance> {
   const promptRef = { name: defaultPromptName, version: config.promptVersion };
   getPrompt(promptRef);
   const papers = corpus ?? loadCorpus(config.corpusPath);
   const app = Fastify({
+    ...httpServerOptions(config),
     loggerInstance: telemetry.logger as FastifyBaseLogger,
     // One line per request comes from the http-metrics plugin instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: config.security.bodyLimitBytes,
-    requestTimeout: 120_000,
-    connectionTimeout: 130_000,
-    keepAliveTimeout: 72_000,
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
+  app.server.maxConnections = config.http.maxConnections;
   const redis = await openSharedState(app, config);
   const costControls = createCostControls(config, redis, telemetry);
   const serviceBudget = config.costControls.budget.limits.serviceUsdPerDay;
   if (serviceBudget) telemetry.recordBudgetLimit(serviceBudget);
+  const stopModelCalls = new AbortController();
   const llm = createLlmClient({
     provider: provider ?? createProvider(config),
     providerName: config.llm.provider,
     telemetry,
     settings: config.llm,
+    stopSignal: stopModelCalls.signal,
     costControls,
   });
   const orchestrate = createOrchestrator({
@@ -77,22 +85,30 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
     models: config.llm.models,
     prompt: promptRef,
   });
-  const feedbackTokens = createFeedbackTokens(config.security.feedbackSecret);
+  const feedbackTokens = createFeedbackTokens(config.security.feedbackSecret, config.security.feedbackTokenTtlSeconds);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  // Past the grace period, what is left of the shutdown budget goes to flushing the sinks.
+  const flushReserveMs = Math.min(5000, config.shutdownTimeoutMs / 4);
   await app.register(jsonBody);
-  await app.register(drain);
+  await app.register(drain, { graceMs: config.shutdownTimeoutMs - flushReserveMs, stopModelCalls: () => stopModelCalls.abort() });
+  // Before otel, whose hook would otherwise adopt the client's trace context.
+  await app.register(traceContext, { trustIncoming: config.security.trustTraceparent });
   await app.register(otel);
   await app.register(httpMetrics, { telemetry });
   await app.register(errors);
   await app.register(helmet);
+  await app.register(cors, { origins: config.security.corsOrigins });
+  await app.register(caller, { apiKeys: config.security.apiKeys });
   await app.register(rateLimit, {
     perMinute: config.security.rateLimitPerMinute,
+    perUserPerMinute: config.security.rateLimitPerUserPerMinute,
+    authFailuresPerMinute: config.security.authFailuresPerMinute,
     redis: redis && countingRateLimitErrors(redis, (error) => telemetry.sharedStateError('rate_limit', 'incr', error)),
   });
   await app.register(swagger);
-  await app.register(auth, { apiKeys: config.security.apiKeys });
+  await app.register(auth, { keysConfigured: config.security.apiKeys.length > 0 });
 
   // Budgets that fail closed cannot answer without Redis, so only then does Redis decide readiness.
   const redisDecidesReadiness = Boolean(redis && costControls.budget?.enabled && !config.costControls.budget.failOpen);
@@ -111,6 +127,9 @@ export async function buildApp({ config, telemetry, corpus, provider }: AppDepen
   }
   await app.register(queryRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue });
   await app.register(batchRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue, ...config.costControls.batch });
-  await app.register(feedbackRoutes, { telemetry, verifyFeedbackToken: feedbackTokens.verify });
+  const voteTtlMs = config.security.feedbackTokenTtlSeconds * 1000;
+  // Replicas sharing Redis share the votes too, so a repeated vote is recognised whichever replica gets it.
+  const voteStore = votes ?? (redis ? createRedisVoteStore(redis, { ttlMs: voteTtlMs }) : createMemoryVoteStore({ max: maxRememberedVotes, ttlMs: voteTtlMs }));
+  await app.register(feedbackRoutes, { telemetry, tokens: feedbackTokens, votes: voteStore });
   return app;
 }

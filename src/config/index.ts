@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { apiKeyList, isOrigin, trustProxySetting } from './access.js';
 import { costControlProblems, costControlsConfig, costControlsEnv } from './cost.js';
 
 const flag = z
@@ -70,7 +71,8 @@ export const envSchema = z.object({
   GEMINI_API_KEY: optionalString,
   GOOGLE_API_KEY: optionalString,
   GEMINI_BASE_URL: optionalUrl,
-  LLM_TIMEOUT_MS: int(30_000, 100, 600_000),
+  LLM_TIMEOUT_MS: int(15_000, 100, 600_000),
+  LLM_DEADLINE_MS: int(20_000, 100, 3_600_000),
   LLM_MAX_RETRIES: int(2, 0, 10),
   LLM_RETRY_BASE_MS: int(500, 1, 60_000),
   LLM_RETRY_MAX_DELAY_MS: int(10_000, 1, 120_000),
@@ -97,14 +99,23 @@ export const envSchema = z.object({
   LOKI_URL: optionalUrl,
   TELEMETRY_EXPORT_TIMEOUT_MS: int(5000, 100, 60_000),
   TELEMETRY_QUEUE_SIZE: int(2048, 16, 100_000),
-  SHUTDOWN_TIMEOUT_MS: int(8000, 100, 60_000),
+  SHUTDOWN_TIMEOUT_MS: int(25_000, 100, 120_000),
   CAPTURE_CONTENT: flag,
 
-  API_KEYS: csv,
+  API_KEYS: csv.pipe(apiKeyList),
   METRICS_PORT: int(0, 0, 65535),
   METRICS_TOKEN: optionalString,
   RATE_LIMIT_PER_MINUTE: int(120, 0, 1_000_000),
+  RATE_LIMIT_PER_USER_PER_MINUTE: int(0, 0, 1_000_000),
+  AUTH_FAILURES_PER_MINUTE: int(10, 1, 1_000_000),
+  TRUST_PROXY: trustProxySetting,
+  TRUST_TRACEPARENT: flag,
+  CORS_ORIGINS: csv.pipe(z.array(z.string().refine(isOrigin, 'an origin: http(s)://host[:port], no path or trailing slash'))),
+  MAX_CONNECTIONS: int(1024, 1, 1_000_000),
+  HEADERS_TIMEOUT_MS: int(10_000, 1000, 120_000),
+  REQUEST_TIMEOUT_MS: int(15_000, 1000, 600_000),
   FEEDBACK_SECRET: optionalString,
+  FEEDBACK_TOKEN_TTL_SECONDS: int(7 * 24 * 3600, 60, 365 * 24 * 3600),
   BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
   REDACT_PATTERNS: patternList.pipe(
     z.array(
@@ -152,6 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   if (Boolean(raw.LANGFUSE_PUBLIC_KEY) !== Boolean(raw.LANGFUSE_SECRET_KEY)) {
     problems.push('LANGFUSE_PUBLIC_KEY/LANGFUSE_SECRET_KEY: set both or neither');
   }
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  if (raw.HEADERS_TIMEOUT_MS > raw.REQUEST_TIMEOUT_MS) problems.push('HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS');
   if (raw.LLM_PROVIDER === 'gemini' && !geminiApiKey) {
     problems.push('GEMINI_API_KEY: required when LLM_PROVIDER=gemini (GOOGLE_API_KEY is read too)');
   }
@@ -171,6 +184,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       geminiApiKey,
       geminiBaseUrl: raw.GEMINI_BASE_URL,
       timeoutMs: raw.LLM_TIMEOUT_MS,
+      /** Every attempt and backoff of one call; below SHUTDOWN_TIMEOUT_MS so a call in flight at SIGTERM can end. */
+      deadlineMs: raw.LLM_DEADLINE_MS,
       maxRetries: raw.LLM_MAX_RETRIES,
       retryBaseMs: raw.LLM_RETRY_BASE_MS,
       retryMaxDelayMs: raw.LLM_RETRY_MAX_DELAY_MS,
@@ -207,9 +222,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       metricsPort: raw.METRICS_PORT,
       metricsToken: raw.METRICS_TOKEN,
       rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
+      rateLimitPerUserPerMinute: raw.RATE_LIMIT_PER_USER_PER_MINUTE,
+      authFailuresPerMinute: raw.AUTH_FAILURES_PER_MINUTE,
+      trustProxy: raw.TRUST_PROXY,
+      trustTraceparent: raw.TRUST_TRACEPARENT,
+      corsOrigins: raw.CORS_ORIGINS,
+      feedbackTokenTtlSeconds: raw.FEEDBACK_TOKEN_TTL_SECONDS,
       // A per-process secret still binds tokens to this instance; set FEEDBACK_SECRET to share across replicas.
       feedbackSecret: raw.FEEDBACK_SECRET ?? randomBytes(32).toString('hex'),
       bodyLimitBytes: raw.BODY_LIMIT_BYTES,
+    },
+    http: {
+      maxConnections: raw.MAX_CONNECTIONS,
+      headersTimeoutMs: raw.HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: raw.REQUEST_TIMEOUT_MS,
     },
   };
 }

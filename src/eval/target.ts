@@ -39,7 +39,7 @@ export async function startResearchTarget(config: Config, topK: number): Promise
   const telemetry = startTelemetry(evalConfig, { logger: pino({ level: 'warn' }, pino.destination(2)) });
   const { buildApp } = await import('../server.js');
   const app = await buildApp({ config: evalConfig, telemetry });
-  const authorization = config.security.apiKeys[0] ? { authorization: `Bearer ${config.security.apiKeys[0]}` } : undefined;
+  const authorization = config.security.apiKeys[0] ? { authorization: `Bearer ${config.security.apiKeys[0].key}` } : undefined;
 
   return {
     async run(query) {

@@ -32,6 +32,8 @@ interface ClientOptions {
   providerName: string;
   telemetry: LlmTelemetryPort;
   settings: Config['llm'];
+  /** Aborted when the server stops waiting for model calls at shutdown; calls then fail as `shutting_down`. */
+  stopSignal?: AbortSignal;
   /** Response cache and spend budget in front of every model call; none by default. */
   costControls?: CostControls;
 }
@@ -43,12 +45,12 @@ type CallOutcome = Pick<LlmCallRecord, 'status' | 'response' | 'usage' | 'cost' 
  * Gemini's RetryInfo; a per-model circuit breaker fails fast while the model keeps failing. Whatever
  * happens, exactly one call description reaches the telemetry layer.
  */
-export function createLlmClient({ provider, providerName, telemetry, settings, costControls = {} }: ClientOptions) {
-  const breakers = new Map<string, CircuitBreaker<[LlmRequest], ProviderResponse>>();
+export function createLlmClient({ provider, providerName, telemetry, settings, stopSignal, costControls = {} }: ClientOptions) {
+  const breakers = new Map<string, CircuitBreaker<[LlmRequest, AbortSignal], ProviderResponse>>();
   const breakerFor = (model: string) => {
     let breaker = breakers.get(model);
     if (!breaker) {
-      breaker = new CircuitBreaker((request: LlmRequest) => attemptOnce(provider, request, settings.timeoutMs), {
+      breaker = new CircuitBreaker((request: LlmRequest, signal: AbortSignal) => attemptOnce(provider, request, settings.timeoutMs, signal), {
         timeout: false,
         resetTimeout: settings.circuitResetMs,
         rollingCountTimeout: 30_000,
@@ -72,15 +74,18 @@ export function createLlmClient({ provider, providerName, telemetry, settings, c
     const startedAt = Date.now();
     const started = performance.now();
     const attempts = { count: 0 };
+    // One budget for every attempt and backoff, so that a call always ends within LLM_DEADLINE_MS.
+    const deadline = AbortSignal.timeout(settings.deadlineMs);
+    const signal = stopSignal ? AbortSignal.any([deadline, stopSignal]) : deadline;
     // The model call alone is inside the try: describing the outcome happens once, after it, so that
     // nothing the telemetry layer does can turn a success into a failure or describe a call twice.
     let outcome: CallOutcome;
     let failure: LlmError | undefined;
     try {
-      const response = await call.runInContext(() => callWithRetries(request, call, attempts));
+      const response = await call.runInContext(() => callWithRetries(request, call, attempts, signal));
       outcome = { status: 'success', response, usage: response.usage, cost: priceCall(response.usage, [response.responseModel, request.model]) };
     } catch (error) {
-      failure = asLlmError(error);
+      failure = stopSignal?.aborted ? shuttingDown(error) : deadline.aborted ? deadlineExceeded(error, settings.deadlineMs) : asLlmError(error);
       const usage = failure.usage ?? emptyUsage();
       outcome = {
         status: 'error',
@@ -119,12 +124,12 @@ export function createLlmClient({ provider, providerName, telemetry, settings, c
     };
   }
 
-  function callWithRetries(request: LlmRequest, call: LlmCallHandle, attempts: { count: number }): Promise<ProviderResponse> {
+  function callWithRetries(request: LlmRequest, call: LlmCallHandle, attempts: { count: number }, signal: AbortSignal): Promise<ProviderResponse> {
     return pRetry(
       async () => {
         attempts.count += 1;
         try {
-          return await breakerFor(request.model).fire(request);
+          return await breakerFor(request.model).fire(request, signal);
         } catch (error) {
           throw asLlmError(error);
         }
@@ -135,6 +140,7 @@ export function createLlmClient({ provider, providerName, telemetry, settings, c
         minTimeout: settings.retryBaseMs,
         maxTimeout: settings.retryMaxDelayMs,
         randomize: true,
+        signal,
         shouldRetry: ({ error }) => error instanceof LlmError && error.retryable,
         onFailedAttempt: async ({ error, retriesLeft }) => {
           const llmError = asLlmError(error);
@@ -142,7 +148,7 @@ export function createLlmClient({ provider, providerName, telemetry, settings, c
           if (!willRetry) return;
           call.attemptFailed(llmError, attempts.count);
           // Gemini says how long to wait on a 429 (RetryInfo), in the body rather than a header.
-          if (llmError.retryAfterMs) await sleep(Math.min(llmError.retryAfterMs, settings.retryMaxDelayMs));
+          if (llmError.retryAfterMs) await sleep(Math.min(llmError.retryAfterMs, settings.retryMaxDelayMs), undefined, { signal });
         },
       },
     );
@@ -156,15 +162,23 @@ export function createLlmClient({ provider, providerName, telemetry, settings, c
 
 export type LlmClient = ReturnType<typeof createLlmClient>;
 
-async function attemptOnce(provider: LlmProvider, request: LlmRequest, timeoutMs: number): Promise<ProviderResponse> {
+async function attemptOnce(provider: LlmProvider, request: LlmRequest, timeoutMs: number, callSignal: AbortSignal): Promise<ProviderResponse> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    return await provider.generate(request, controller.signal);
+    return await provider.generate(request, AbortSignal.any([controller.signal, callSignal]));
   } finally {
     clearTimeout(timer);
   }
 }
+
+const shuttingDown = (cause: unknown) =>
+  new LlmError('shutting_down', 'the server is shutting down; retry the request', { retryable: false, cause });
+
+const deadlineExceeded = (cause: unknown, deadlineMs: number) =>
+  cause instanceof LlmError && cause.type !== 'timeout'
+    ? cause
+    : new LlmError('timeout', `no model answer within the ${deadlineMs} ms deadline (LLM_DEADLINE_MS)`, { retryable: false, cause });
 
 function asLlmError(error: unknown): LlmError {
   if (error instanceof LlmError) return error;

@@ -23,7 +23,7 @@ export interface CostControlEvents {
  */
 export function createCostControls(config: Config, redis: Redis | undefined, events: CostControlEvents): CostControls {
   const { cache: cacheSettings, budget: budgetSettings } = config.costControls;
-  const { timeoutMs, maxRetries, retryMaxDelayMs } = config.llm;
+  const { timeoutMs, deadlineMs } = config.llm;
   // A replica waits for another's identical call at most one attempt's timeout, then calls the model itself.
   const lockMs = Math.min(timeoutMs, 30_000);
   const cache =
@@ -40,8 +40,9 @@ export function createCostControls(config: Config, redis: Redis | undefined, eve
   const budget = createBudgetGate({
     ledger: redis ? createRedisLedger(redis) : createMemoryLedger(),
     limits: budgetSettings.limits,
-    // Longer than a call with every retry and backoff; past it a crashed replica's reservation lapses.
-    reservationTtlMs: timeoutMs * (maxRetries + 1) + retryMaxDelayMs * maxRetries + 10_000,
+    // Longer than any call can take (LLM_DEADLINE_MS bounds every attempt and backoff); past it a
+    // crashed replica's reservation lapses.
+    reservationTtlMs: deadlineMs + 10_000,
     failOpen: budgetSettings.failOpen,
     events: {
       onRejected: events.budgetRejected,

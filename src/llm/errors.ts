@@ -12,6 +12,7 @@ const httpStatusByType: Record<LlmErrorType, 502 | 503 | 504> = {
   stream_error: 502,
   client_error: 502,
   circuit_open: 503,
+  shutting_down: 503,
 };
 
 const retryableTypes = new Set<LlmErrorType>(['rate_limited', 'server_error', 'timeout', 'network']);

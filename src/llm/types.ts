@@ -53,7 +53,8 @@ export type LlmErrorType =
   | 'max_tokens'
   | 'stream_error'
   | 'client_error'
-  | 'circuit_open';
+  | 'circuit_open'
+  | 'shutting_down';
 
 /** Whether the answer came from the response cache, and what the original call cost. */
 export type CacheInfo =

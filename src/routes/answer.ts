@@ -1,19 +1,26 @@
 import type { Orchestrator, ResearchAnswer, ResearchQuery } from '../agents/orchestrator.js';
+import type { AnswerOwner } from '../security/feedback-token.js';
 import type { Telemetry } from '../telemetry/types.js';
 import type { QueryResponse } from './schemas.js';
 
 export interface AnswerDependencies {
   orchestrate: Orchestrator;
-  telemetry: Telemetry;
-  issueFeedbackToken: (traceId: string, userId: string | undefined) => string;
+  telemetry: Pick<Telemetry, 'recordQuery'>;
+  issueFeedbackToken: (owner: AnswerOwner) => string;
 }
 
-/** Answers one research query inside `runIn`'s trace context and records it; shared by /api/query and each batch item. */
+/** Where one query runs: inside `runIn`'s trace context, for `callerId`; `fallbackTraceId` names a failure. */
+export interface AnswerScope {
+  runIn: <T>(work: () => T) => T;
+  callerId: string;
+  fallbackTraceId: string;
+}
+
+/** Answers one research query and records it; shared by /api/query and each batch item. */
 export async function answerQuery(
   { orchestrate, telemetry, issueFeedbackToken }: AnswerDependencies,
   query: ResearchQuery,
-  runIn: <T>(work: () => T) => T,
-  fallbackTraceId: string,
+  { runIn, callerId, fallbackTraceId }: AnswerScope,
 ): Promise<QueryResponse> {
   const sessionKey = query.sessionId ?? query.userId;
   const started = performance.now();
@@ -28,7 +35,7 @@ export async function answerQuery(
       sessionKey,
       traceId: answer.traceId,
     });
-    return toResponse(answer, performance.now() - started, issueFeedbackToken(answer.traceId, query.userId));
+    return toResponse(answer, performance.now() - started, issueFeedbackToken({ traceId: answer.traceId, callerId, userId: query.userId }));
   } catch (error) {
     telemetry.recordQuery({ status: 'error', sessionKey, traceId: fallbackTraceId });
     throw error;

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import pLimit from 'p-limit';
 import { BudgetError } from '../llm/budget/errors.js';
@@ -7,9 +6,11 @@ import { LlmError } from '../llm/errors.js';
 import { answerQuery, type AnswerDependencies } from './answer.js';
 import { batchSchemas, type BatchItemResult } from './batch-schemas.js';
 import { callControlsFor } from './call-controls.js';
+import type { Telemetry } from '../telemetry/types.js';
 import { budgetErrorSchema, errorResponseSchema } from './schemas.js';
 
 interface Options extends AnswerDependencies {
+  telemetry: Pick<Telemetry, 'recordQuery' | 'batchItemTrace' | 'recordBatch'>;
   maxItems: number;
   maxConcurrency: number;
 }
@@ -29,15 +30,6 @@ function itemError(error: unknown): { error: string; message: string } {
  */
 export const batchRoutes: FastifyPluginAsyncZod<Options> = async (app, { maxItems, maxConcurrency, ...dependencies }) => {
   const schemas = batchSchemas(maxItems, maxConcurrency);
-  // The request itself took one unit of the rate limit; each further item takes one more.
-  const countItem = app.createRateLimit();
-  const chargeRateLimit = async (request: FastifyRequest, items: number) => {
-    for (let item = 1; item < items; item += 1) {
-      const limit = await countItem(request);
-      if (!limit.isAllowed && limit.isExceeded) return limit;
-    }
-    return undefined;
-  };
 
   app.post(
     '/api/batch',
@@ -51,11 +43,12 @@ export const batchRoutes: FastifyPluginAsyncZod<Options> = async (app, { maxItem
     },
     async (request, reply) => {
       const { queries, user_id: userId, session_id: sessionId, concurrency } = request.body;
-      const exceeded = await chargeRateLimit(request, queries.length);
+      // The request itself took one unit of the rate limit on arrival; each further item takes one more.
+      const exceeded = await app.chargeRateLimit(request, queries.length - 1);
       if (exceeded) {
         return reply
           .code(429)
-          .header('retry-after', String(exceeded.ttlInSeconds))
+          .header('retry-after', String(exceeded.retryAfterSeconds))
           .send({ error: 'rate_limited', message: `a batch of ${queries.length} counts as ${queries.length} requests; rate limit of ${exceeded.max} per minute exceeded` });
       }
       const batchId = randomUUID();
@@ -75,8 +68,7 @@ export const batchRoutes: FastifyPluginAsyncZod<Options> = async (app, { maxItem
                 dependencies,
                 // LangFuse groups the items under the batch's session.
                 { query: item.query, userId, sessionId: sessionId ?? `batch-${batchId}`, topK: item.top_k, controls, batch: { id: batchId, links: itemTrace.links } },
-                itemTrace.runIn,
-                '',
+                { runIn: itemTrace.runIn, callerId: request.caller.id, fallbackTraceId: '' },
               );
               return { id, status: 'ok', ...answer };
             } catch (error) {
@@ -100,6 +92,8 @@ export const batchRoutes: FastifyPluginAsyncZod<Options> = async (app, { maxItem
       request.runInTraceContext(() =>
         telemetry.recordBatch({ batchId, size: items.length, succeeded: summary.succeeded, failed: summary.failed, itemLatenciesMs: latencies }),
       );
+      // The feedback tokens are credentials for this caller's feedback: no shared cache may keep them.
+      reply.header('cache-control', 'no-store');
       return { batch_id: batchId, items, summary };
     },
   );

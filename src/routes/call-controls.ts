@@ -14,14 +14,9 @@ export function cacheModeOf(header: string | string[] | undefined): CacheMode {
 }
 
 /**
- * The caller is the one the auth layer identified (API key, else client address), never the body's
- * user_id, which a client can rotate. `request.caller` is decorated by the caller plugin when present.
+ * Budgets follow the caller the caller plugin identified (API key, else client address), never the
+ * body's user_id alone, which a client can rotate.
  */
-export function callerIdOf(request: FastifyRequest): string {
-  const caller = (request as FastifyRequest & { caller?: { id?: string } }).caller;
-  return caller?.id ?? `address:${request.ip}`;
-}
-
 export function callControlsFor(request: FastifyRequest, userId: string | undefined): CallControls {
-  return { cache: cacheModeOf(request.headers['cache-control']), spender: { callerId: callerIdOf(request), userId } };
+  return { cache: cacheModeOf(request.headers['cache-control']), spender: { callerId: request.caller.id, userId } };
 }

@@ -1,33 +1,42 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { voteId, type VoteStore } from '../feedback/votes.js';
 import type { Telemetry } from '../telemetry/types.js';
+import type { FeedbackTokens } from '../security/feedback-token.js';
 import { errorResponseSchema, feedbackRequestSchema, feedbackResponseSchema } from './schemas.js';
 
 interface Options {
   telemetry: Pick<Telemetry, 'recordFeedback'>;
-  verifyFeedbackToken: (token: string, traceId: string, userId: string | undefined) => boolean;
+  tokens: FeedbackTokens;
+  votes: VoteStore;
 }
 
-export const feedbackRoutes: FastifyPluginAsyncZod<Options> = async (app, { telemetry, verifyFeedbackToken }) => {
+const refusals = {
+  invalid: {
+    error: 'invalid_feedback_token',
+    message: 'feedback_token does not match this trace_id, caller and user_id; use the token returned with the answer',
+  },
+  expired: { error: 'expired_feedback_token', message: 'feedback_token has expired; feedback is taken for a limited time after the answer' },
+};
+
+export const feedbackRoutes: FastifyPluginAsyncZod<Options> = async (app, { telemetry, tokens, votes }) => {
   app.post(
     '/api/feedback',
     {
       schema: {
         tags: ['research'],
-        summary: 'Thumbs up or down on an answer; recorded as the LangFuse score "user-feedback"',
+        summary: 'Thumbs up or down on an answer; a repeated vote replaces the earlier one (LangFuse score "user-feedback")',
         body: feedbackRequestSchema,
         response: { 200: feedbackResponseSchema, 400: errorResponseSchema, 403: errorResponseSchema },
       },
     },
     async (request, reply) => {
       const { trace_id: traceId, is_helpful: helpful, comment, user_id: userId, feedback_token: token } = request.body;
-      if (!verifyFeedbackToken(token, traceId, userId)) {
-        return reply.code(403).send({
-          error: 'invalid_feedback_token',
-          message: 'feedback_token does not match this trace_id and user_id; use the token returned with the answer',
-        });
-      }
-      telemetry.recordFeedback({ traceId, helpful, comment, userId });
-      return { status: 'success' as const };
+      const check = tokens.verify(token, { traceId, callerId: request.caller.id, userId });
+      if (check !== 'valid') return reply.code(403).send(refusals[check]);
+      const id = voteId(traceId, userId);
+      const vote = await votes.record(id, helpful ? 'helpful' : 'unhelpful');
+      telemetry.recordFeedback({ id, traceId, helpful, comment, userId, first: vote === 'new' });
+      return { status: 'success' as const, vote };
     },
   );
 };

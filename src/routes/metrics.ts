@@ -11,7 +11,7 @@ export const metricsRoute: FastifyPluginAsync<{ telemetry: Pick<Telemetry, 'rend
 ) => {
   app.get('/metrics', { schema: { hide: true }, config: { otel: false, rateLimit: false } }, async (request, reply) => {
     if (token && !equalsInConstantTime(bearerToken(request.headers.authorization), token)) {
-      return reply.code(401).send({ error: 'unauthorized', message: 'a valid metrics bearer token is required' });
+      return app.refuseCredentials(request, reply, 'a valid metrics bearer token is required');
     }
     const rendered = await telemetry.renderMetrics(openMetricsAccept.test(request.headers.accept ?? ''));
     return reply.type(rendered.contentType).send(rendered.body);

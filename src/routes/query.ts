@@ -21,14 +21,16 @@ export const queryRoutes: FastifyPluginAsyncZod<AnswerDependencies> = async (app
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { query, user_id: userId, session_id: sessionId, top_k: topK } = request.body;
-      return answerQuery(
+      const answer = await answerQuery(
         dependencies,
         { query, userId, sessionId, topK, controls: callControlsFor(request, userId) },
-        (work) => request.runInTraceContext(work),
-        request.traceId() ?? '',
+        { runIn: (work) => request.runInTraceContext(work), callerId: request.caller.id, fallbackTraceId: request.traceId() ?? '' },
       );
+      // The token is a credential for this caller's feedback: no shared cache may keep or replay it.
+      reply.header('cache-control', 'no-store');
+      return answer;
     },
   );
 };

@@ -3,8 +3,21 @@ import { z } from 'zod';
 const identifier = z.string().trim().min(1).max(128).regex(/^[\w.@:-]+$/, 'letters, digits and . _ @ : - only');
 const traceId = z.string().regex(/^[0-9a-f]{32}$/, 'a 32-character lowercase hex trace id');
 
+/**
+ * Text of at most `characters` characters and 3 bytes of UTF-8 per character on average: room for any
+ * script, while 4-byte symbols (emoji) cannot multiply the size the length limit promises.
+ */
+const text = (characters: number) =>
+  z
+    .string()
+    .max(characters)
+    .refine((value) => Buffer.byteLength(value) <= characters * 3, `at most ${characters * 3} bytes of UTF-8`);
+
+// Zero-width and other format characters, spaces and punctuation alone ask nothing, and would still cost a model call.
+const asksSomething = (value: string) => /[\p{L}\p{N}]/u.test(value);
+
 export const queryRequestSchema = z.strictObject({
-  query: z.string().trim().min(1).max(4000),
+  query: text(4000).trim().min(1).refine(asksSomething, 'must contain at least one letter or digit'),
   user_id: identifier.optional(),
   session_id: identifier.optional(),
   top_k: z.number().int().min(1).max(20).default(5),
@@ -58,12 +71,15 @@ export const queryResponseSchema = z.object({
 export const feedbackRequestSchema = z.strictObject({
   trace_id: traceId,
   is_helpful: z.boolean(),
-  comment: z.string().max(2000).optional(),
+  comment: text(2000).optional(),
   user_id: identifier.optional(),
   feedback_token: z.string().min(1).max(256),
 });
 
-export const feedbackResponseSchema = z.object({ status: z.literal('success') });
+export const feedbackResponseSchema = z.object({
+  status: z.literal('success'),
+  vote: z.enum(['new', 'replaced']).describe('replaced: this user had already judged this answer, and the new verdict replaced the old one'),
+});
 
 export const errorResponseSchema = z.object({
   error: z.string(),

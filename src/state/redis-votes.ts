@@ -1,7 +1,5 @@
 import type { Redis } from 'ioredis';
-
-type Verdict = 'helpful' | 'unhelpful';
-type VoteOutcome = 'new' | 'replaced';
+import type { VoteStore } from '../feedback/votes.js';
 
 /**
  * The shared counterpart of the in-process VoteStore (src/feedback/votes.ts, issue 13): every replica
@@ -9,9 +7,9 @@ type VoteOutcome = 'new' | 'replaced';
  * SET … GET both records the verdict and says whether there was one, atomically; entries expire with
  * the feedback token.
  */
-export function createRedisVoteStore(redis: Redis, { ttlMs }: { ttlMs: number }) {
+export function createRedisVoteStore(redis: Redis, { ttlMs }: { ttlMs: number }): VoteStore {
   return {
-    async record(answerKey: string, verdict: Verdict): Promise<VoteOutcome> {
+    async record(answerKey, verdict) {
       const previous = await redis.set(`feedback:vote:${answerKey}`, verdict, 'PX', ttlMs, 'GET');
       return previous === null ? 'new' : 'replaced';
     },

@@ -126,10 +126,11 @@ export function createFanout(sinks: Sinks, guard: Guard) {
       guard('prometheus', () => sinks.prometheus.query(outcome));
     },
     recordFeedback(feedback: UserFeedback) {
-      guard('prometheus', () => sinks.prometheus.feedback(feedback.helpful));
+      // A repeated vote replaces the first in LangFuse and LangSmith; the counter keeps first verdicts only.
+      if (feedback.first) guard('prometheus', () => sinks.prometheus.feedback(feedback.helpful));
       if (sinks.langsmith) guard('langsmith', () => sinks.langsmith?.onFeedback(feedback));
       guard('langfuse', () => sinks.langfuse.feedback(feedback));
-      guard('logs', () => sinks.logs.feedback(feedback.traceId, feedback.helpful));
+      guard('logs', () => sinks.logs.feedback(feedback));
     },
     recordHttp(exchange: HttpExchange) {
       guard('prometheus', () => sinks.prometheus.http(exchange));

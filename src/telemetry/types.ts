@@ -60,10 +60,14 @@ export interface QueryOutcome {
 
 /** Thumbs up or down on an answer, as /api/feedback accepted it. */
 export interface UserFeedback {
+  /** The same for every vote of one user on one answer: sinks update rather than add. */
+  id: string;
   traceId: string;
   helpful: boolean;
   comment?: string;
   userId?: string;
+  /** False when this vote replaces an earlier one. */
+  first: boolean;
 }
 
 /** One finished HTTP exchange; `route` is the route template, never the raw URL. */

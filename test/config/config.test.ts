@@ -35,8 +35,36 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LANGSMITH_TRACING: 'true' })).toThrow(/LANGSMITH_API_KEY/);
   });
 
-  it('reads API keys as a comma-separated list', () => {
-    expect(loadConfig({ API_KEYS: ' a, b ,,c' }).security.apiKeys).toEqual(['a', 'b', 'c']);
+  it('reads API keys as a comma-separated list of name:key pairs or bare keys, naming bare keys by a hash', () => {
+    expect(loadConfig({ API_KEYS: ' mobile:k1, batch-jobs:k:2 ,,sk-bare' }).security.apiKeys).toEqual([
+      { key: 'k1', id: 'key:mobile', name: 'mobile' },
+      { key: 'k:2', id: 'key:batch-jobs', name: 'batch-jobs' },
+      // the first 12 hex digits of sha256("sk-bare"): an id that names the key without revealing it.
+      { key: 'sk-bare', id: 'key:99690b1b4700', name: '99690b1b4700' },
+    ]);
+    expect(() => loadConfig({ API_KEYS: 'web:k1,web:k2' })).toThrow(/API_KEYS: duplicate key names: key:web/);
+  });
+
+  it('reads TRUST_PROXY as a hop count or a list of addresses and ranges, and refuses trusting every hop', () => {
+    expect(loadConfig({}).security.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).security.trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, ::1, loopback' }).security.trustProxy).toEqual(['10.0.0.0/8', '::1', 'loopback']);
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: .*not: true/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33' })).toThrow(/TRUST_PROXY/);
+  });
+
+  it('keeps the model deadline inside the shutdown budget by default, and refuses CORS origins with a path', () => {
+    const config = loadConfig({});
+    expect(config.llm.timeoutMs).toBeLessThanOrEqual(config.llm.deadlineMs);
+    expect(config.llm.deadlineMs).toBeLessThan(config.shutdownTimeoutMs);
+    expect(config.security).toMatchObject({ trustTraceparent: false, corsOrigins: [], feedbackTokenTtlSeconds: 604_800, rateLimitPerUserPerMinute: 0 });
+    expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).security.corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://app.example.com/page' })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '15000' })).toThrow(/HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS/);
   });
 
   describe('LLM_PROVIDER', () => {

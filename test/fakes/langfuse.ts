@@ -99,13 +99,20 @@ export async function startLangfuseFake(options: LangfuseFakeOptions = {}): Prom
           return;
         }
         const score = { ...body, id: body.id ?? randomUUID() } as LangfuseScore;
-        storedScores.push(score);
+        upsertScore(score);
         sendJson(res, 200, { id: score.id });
         return;
       }
       default:
         sendJson(res, 404, { message: `Route not found: ${route}` });
     }
+  }
+
+  // LangFuse upserts scores by id: a score sent again with the same id replaces the stored one.
+  function upsertScore(score: LangfuseScore): void {
+    const index = storedScores.findIndex((stored) => stored.id === score.id);
+    if (index === -1) storedScores.push(score);
+    else storedScores[index] = score;
   }
 
   function ingest(req: RecordedRequest, res: ServerResponse): void {
@@ -126,7 +133,7 @@ export async function startLangfuseFake(options: LangfuseFakeOptions = {}): Prom
         });
         continue;
       }
-      if (event.type === 'score-create') storedScores.push({ id: event.id, ...event.body } as LangfuseScore);
+      if (event.type === 'score-create') upsertScore({ id: event.id, ...event.body } as LangfuseScore);
       successes.push({ id: event.id, status: 201 });
     }
     sendJson(res, 207, { successes, errors });

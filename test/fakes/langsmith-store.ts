@@ -173,9 +173,18 @@ export class LangSmithStore {
     return example;
   }
 
-  addFeedback(body: Json): LangSmithFeedback {
+  /** Undefined when feedback with that id exists: the server answers 409, it does not overwrite. */
+  addFeedback(body: Json): LangSmithFeedback | undefined {
     const feedback = { ...body, id: typeof body.id === 'string' ? body.id : randomUUID() } as LangSmithFeedback;
+    if (this.feedback.some((existing) => existing.id === feedback.id)) return undefined;
     this.feedback.push(feedback);
+    return feedback;
+  }
+
+  /** PATCH /feedback/{id}: only the fields sent change. */
+  updateFeedback(id: string, update: Json): LangSmithFeedback | undefined {
+    const feedback = this.feedback.find((existing) => existing.id === id);
+    if (feedback) Object.assign(feedback, update);
     return feedback;
   }
 

@@ -131,7 +131,12 @@ export async function startLangSmithFake(options: LangSmithFakeOptions = {}): Pr
       sendJson(res, 200, session);
     }],
 
-    ['POST', /^\/feedback$/, (req, res) => sendJson(res, 200, store.addFeedback(parseJson<Json>(req) ?? {}))],
+    ['POST', /^\/feedback$/, (req, res) => {
+      const created = store.addFeedback(parseJson<Json>(req) ?? {});
+      if (created) sendJson(res, 200, created);
+      else sendJson(res, 409, { detail: 'Feedback with this id already exists' });
+    }],
+    ['PATCH', /^\/feedback\/([^/]+)$/, (req, res, [id]) => sendFound(res, store.updateFeedback(id as string, parseJson<Json>(req) ?? {}), (f) => f)],
     ['GET', /^\/feedback$/, (req, res) => {
       const matches = store.feedback.filter(
         (f) => matchesParam(req.query, 'run', String(f.run_id)) && matchesParam(req.query, 'key', f.key),

@@ -1,6 +1,7 @@
 // The one way tests build the app: in-process, as main.ts does (config → telemetry → buildApp), with a
 // logger whose lines the test can read, or the service's own (stdout and Loki) when `captureLogs` is
 // false. One app at a time per test file: OpenTelemetry's providers are process-global.
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { context, propagation, trace } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
@@ -72,3 +73,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
 
 /** Log lines whose message is `msg`. */
 export const linesWithMessage = (logs: LogLine[], msg: string) => logs.filter((line) => line.msg === msg);
+
+/** Puts the app on a free loopback port, for what only a real socket shows; returns the port. */
+export async function listenOnLoopback(app: FastifyInstance): Promise<number> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return (app.server.address() as AddressInfo).port;
+}

@@ -45,6 +45,8 @@ beforeAll(async () => {
       LOG_LEVEL: 'info',
       APP_ENV: 'development',
       TELEMETRY_EXPORT_TIMEOUT_MS: '5000',
+      // Reached through a trusted hop: the caller's traceparent is honoured (it is ignored by default).
+      TRUST_TRACEPARENT: 'true',
     },
     // The service's own logger: its Loki worker is what ships the log lines under test.
     { captureLogs: false },

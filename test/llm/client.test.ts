@@ -30,12 +30,13 @@ afterAll(async () => {
   await gemini.close();
 });
 
-const client = () =>
+const client = (env: Record<string, string> = { LLM_MAX_RETRIES: '0' }, stopSignal?: AbortSignal) =>
   createLlmClient({
     provider: createGeminiProvider({ apiKey: 'test-key', baseUrl: gemini.url }),
     providerName: 'gemini',
     telemetry,
-    settings: loadConfig({ LLM_MAX_RETRIES: '0' }).llm,
+    settings: loadConfig(env).llm,
+    stopSignal,
   });
 
 describe('instrumented LLM client', () => {
@@ -66,6 +67,26 @@ describe('instrumented LLM client', () => {
     const errors = await telemetry.metrics.registry.metrics();
     expect(errors).toMatch(/llm_errors_total\{model="gemini-2.5-flash",error_type="client_error"\} 1/);
     expect(logLines.findLast((line) => line.event === 'llm_call')).toMatchObject({ status: 'error', error_type: 'client_error' });
+  });
+
+  it('stops retrying when LLM_DEADLINE_MS is used up, and fails the call as a timeout', async () => {
+    // Two hangs: a third attempt would get the fake's default answer and the call would succeed.
+    gemini.enqueue({ kind: 'hang' }, { kind: 'hang' });
+    const callsBefore = gemini.calls.length;
+    const failure = client({ LLM_TIMEOUT_MS: '400', LLM_DEADLINE_MS: '600', LLM_MAX_RETRIES: '3', LLM_RETRY_BASE_MS: '1' }).generate(request('gemini-2.5-flash'));
+    await expect(failure).rejects.toMatchObject({ type: 'timeout', httpStatus: 504, message: expect.stringContaining('600 ms deadline') });
+    // The first attempt timed out at 400 ms; the second was cut at 600 ms; no third began.
+    expect(gemini.calls.length - callsBefore).toBe(2);
+  });
+
+  it('fails a call in flight as shutting_down (503) when the stop signal fires', async () => {
+    gemini.enqueue({ kind: 'hang' });
+    const callsBefore = gemini.calls.length;
+    const stop = new AbortController();
+    const call = client({ LLM_TIMEOUT_MS: '60000', LLM_DEADLINE_MS: '60000' }, stop.signal).generate(request('gemini-2.5-flash'));
+    await expect.poll(() => gemini.calls.length).toBe(callsBefore + 1);
+    stop.abort();
+    await expect(call).rejects.toMatchObject({ type: 'shutting_down', httpStatus: 503 });
   });
 });
 

@@ -59,7 +59,7 @@ describe('POST /api/feedback', () => {
     const answer = (await post('/api/query', { query: 'Explain knowledge graph embeddings', user_id: 'u1' })).json();
     const ok = await post('/api/feedback', { trace_id: answer.metadata.trace_id, is_helpful: false, user_id: 'u1', feedback_token: answer.metadata.feedback_token });
     expect(ok.statusCode).toBe(200);
-    expect(ok.json()).toEqual({ status: 'success' });
+    expect(ok.json()).toEqual({ status: 'success', vote: 'new' });
     const metrics = (await testApp.app.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/feedback_total\{helpful="false"\} 1/);
   });

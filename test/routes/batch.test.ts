@@ -105,7 +105,9 @@ describe('POST /api/batch', () => {
     const emptyQuery = await batch(app, { queries: [{ query: 'What is RAG?' }, { query: '   ' }] });
     expect(emptyQuery.statusCode).toBe(400);
     expect(emptyQuery.json()).toMatchObject({ error: 'validation_error', message: expect.stringContaining('queries.1.query') });
-    expect(emptyQuery.json().details).toEqual([expect.objectContaining({ field: 'queries.1.query' })]);
+    const fields = emptyQuery.json().details.map((detail: { field: string }) => detail.field);
+    expect(fields.length).toBeGreaterThan(0);
+    expect(new Set(fields)).toEqual(new Set(['queries.1.query']));
 
     const cases: Array<[unknown, string]> = [
       [{ queries: [] }, 'queries'],

@@ -38,9 +38,10 @@ describe(`${requestCount} malformed requests to /api/query and /api/feedback (se
       expect(parsed.message, `${kind}: ${body}`).toEqual(expect.stringMatching(/\S/));
     }
     const statusesOf = (kind: string) => new Set(outcomes.filter((outcome) => outcome.kind === kind).map(({ status }) => status));
-    expect(new Set(outcomes.map(({ kind }) => kind)).size).toBe(10);
+    expect(new Set(outcomes.map(({ kind }) => kind)).size).toBe(11);
     expect(statusesOf('invalid UTF-8')).toEqual(new Set([400]));
-    expect(statusesOf('wrong content type')).toEqual(new Set([400, 415]));
+    expect(statusesOf('wrong content type')).toEqual(new Set([415]));
+    expect(statusesOf('foreign charset or encoding')).toEqual(new Set([415]));
     expect(statusesOf('prototype pollution keys')).toEqual(new Set([400]));
   });
 

@@ -26,7 +26,7 @@ const wrongValues = [0, -1, 1.5, 1e308, true, false, null, [], [1, 'a'], {}, { a
 /** Per field, values that the schema must refuse (besides wrong types). */
 const invalidValues: Record<Route, Record<string, unknown[]>> = {
   '/api/query': {
-    query: ['', '   ', '\n\t', 'x'.repeat(4001), 42, null, ['what'], { $ne: '' }],
+    query: ['', '   ', '\n\t', 'x'.repeat(4001), '\u200b', '?!…', '\u200b\u200c\u2060', '😀'.repeat(4000), 42, null, ['what'], { $ne: '' }],
     user_id: ['', 'a'.repeat(129), 'bad id', 'user/../admin', '<script>', 7, { id: 1 }],
     session_id: ['', 'b'.repeat(129), 'semi;colon', false],
     top_k: [0, 21, -3, 2.5, '5', null, 1e9],
@@ -34,7 +34,7 @@ const invalidValues: Record<Route, Record<string, unknown[]>> = {
   '/api/feedback': {
     trace_id: ['', 'not-hex', traceId.toUpperCase(), `${traceId}00`, traceId.slice(2), 12345, null],
     is_helpful: ['true', 1, 0, null, 'yes', []],
-    comment: ['c'.repeat(2001), 3, { text: 'hi' }],
+    comment: ['c'.repeat(2001), '😀'.repeat(2000), 3, { text: 'hi' }],
     feedback_token: ['', 't'.repeat(257), 99, null, ['token']],
     user_id: ['', 'u'.repeat(129), 'has space'],
   },
@@ -99,6 +99,13 @@ export const generators: Record<string, Generator> = {
     ]),
     payload: rng.next() < 0.5 ? JSON.stringify(validBody(route, rng)) : 'query=what+is+rag',
   }),
+  'foreign charset or encoding': (route, rng) => {
+    const body = Buffer.from(JSON.stringify(validBody(route, rng)));
+    return rng.pick([
+      { headers: { 'content-type': `application/json; charset=${rng.pick(['utf-16', 'UTF-16LE', 'latin1', 'iso-8859-1', '"windows-1252"'])}` }, payload: body },
+      { headers: { ...json, 'content-encoding': rng.pick(['gzip', 'br', 'deflate', 'zstd', 'GZIP', 'identity, gzip']) }, payload: body },
+    ]);
+  },
   'invalid UTF-8': (route, rng) => {
     // Inside a free-text value, where lenient decoding would turn it into accepted U+FFFD characters.
     const field = route === '/api/query' ? 'query' : 'comment';

@@ -73,16 +73,21 @@ describe('LangSmith sink', () => {
     expect(reporter.exportFailed).toHaveBeenCalledWith('langsmith', 4, 'run queue full');
   });
 
-  it('records feedback on the root run of a sent trace', async () => {
+  it('records feedback on the root run of a sent trace, and a replacing vote updates it under the same id', async () => {
     const { observer, reporter } = observe();
     const trace = traceFixture();
     emit(observer, trace);
     await observer.flush?.(5000);
-    observer.onFeedback?.({ traceId: trace.root.traceId, helpful: false, comment: 'missed the survey', userId: 'user-1' });
+    const id = '0b5f3a52-4c1e-8d2a-9f00-5e6d7c8b9a01';
+    const vote = { id, traceId: trace.root.traceId, userId: 'user-1' };
+    observer.onFeedback?.({ ...vote, helpful: false, comment: 'missed the survey', first: true });
+    observer.onFeedback?.({ ...vote, helpful: true, comment: 'found it after all', first: false });
+    // A first vote again, as after a restart that lost the vote store: still the same feedback.
+    observer.onFeedback?.({ ...vote, helpful: true, comment: 'found it after all', first: true });
     await observer.flush?.(5000);
     const root = fake().runs().find((run) => run.name === 'orchestrator');
     expect(fake().feedback()).toEqual([
-      expect.objectContaining({ run_id: root?.id, key: 'user-feedback', score: 0, comment: 'missed the survey', session_id: fake().sessions()[0]?.id }),
+      expect.objectContaining({ id, run_id: root?.id, key: 'user-feedback', score: 1, comment: 'found it after all', session_id: fake().sessions()[0]?.id }),
     ]);
     expect(reporter.exportFailed).not.toHaveBeenCalled();
   });

@@ -1,26 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { bearerToken, equalsInConstantTime } from '../../security/credentials.js';
 
-// Compared against every key so the time taken does not reveal which one nearly matched.
-const matchesAny = (given: string, keys: string[]) => keys.reduce((found, key) => equalsInConstantTime(given, key) || found, false);
-
-/** With API_KEYS set, every /api/* route needs `Authorization: Bearer <key>`; without it the API is open. */
+/**
+ * With API_KEYS set, every /api/* route needs `Authorization: Bearer <key>` (any case of "Bearer");
+ * the caller plugin has already matched the key. Refusals count against the client address.
+ */
 export default fp(
-  async (app: FastifyInstance, { apiKeys }: { apiKeys: string[] }) => {
-    if (apiKeys.length === 0) return;
+  async (app: FastifyInstance, { keysConfigured }: { keysConfigured: boolean }) => {
+    if (!keysConfigured) return;
     app.addHook('onRequest', async (request, reply) => {
       // The matched route, not the raw URL: the router decodes the path, so `/%61pi/query` reaches /api/query.
       const path = request.routeOptions.url ?? request.url;
-      if (!path.startsWith('/api/')) return;
-      const token = bearerToken(request.headers.authorization);
-      if (!token || !matchesAny(token, apiKeys)) {
-        return reply
-          .code(401)
-          .header('www-authenticate', 'Bearer')
-          .send({ error: 'unauthorized', message: 'a valid API key is required: Authorization: Bearer <key>' });
-      }
+      if (!path.startsWith('/api/') || request.caller.kind === 'key') return;
+      return app.refuseCredentials(request, reply, 'a valid API key is required: Authorization: Bearer <key>');
     });
   },
-  { name: 'auth' },
+  { name: 'auth', dependencies: ['caller-identity', 'rate-limits'] },
 );

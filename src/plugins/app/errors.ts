@@ -12,11 +12,22 @@ const fastifyCodes: Record<string, { status: number; error: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, error: 'invalid_json' },
 };
 
+const routeMethods = ['GET', 'HEAD', 'POST'] as const;
+
+const errorNames: Record<number, string> = {
+  408: 'request_timeout',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  431: 'headers_too_large',
+};
+
 /** Every error leaves as `{error, message, details?, trace_id?}`; 5xx details stay in the logs. */
 export default fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const trace_id = request.traceId();
+      // The metrics port has no tracing, hence no trace id.
+      const trace_id = app.hasRequestDecorator('traceId') ? request.traceId() : undefined;
       if (hasZodFastifySchemaValidationErrors(error)) {
         const details = error.validation.map((issue) => ({
           field: issue.instancePath.replace(/^\//, '').replaceAll('/', '.') || (issue.params?.issue as { path?: unknown[] })?.path?.join('.') || '(body)',
@@ -40,22 +51,28 @@ export default fp(
           // Gemini's RetryInfo says when the quota frees up; without it, 30 s is a polite default.
           reply.header('retry-after', String(Math.ceil((error.retryAfterMs ?? 30_000) / 1000)));
         }
-        return reply.code(error.httpStatus).send({ error: `llm_${error.type}`, message: error.message, trace_id });
+        const code = error.type === 'shutting_down' ? error.type : `llm_${error.type}`;
+        return reply.code(error.httpStatus).send({ error: code, message: error.message, trace_id });
       }
       const known = error.code ? fastifyCodes[error.code] : undefined;
       if (known) return reply.code(known.status).send({ error: known.error, message: error.message, trace_id });
-      if (error.statusCode === 429) {
-        return reply.code(429).send({ error: 'rate_limited', message: error.message, trace_id });
-      }
       if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-        return reply.code(error.statusCode).send({ error: 'bad_request', message: error.message, trace_id });
+        return reply.code(error.statusCode).send({ error: errorNames[error.statusCode] ?? 'bad_request', message: error.message, trace_id });
       }
       request.log.error({ err: error }, 'unhandled error');
       return reply.code(500).send({ error: 'internal_error', message: 'internal server error', trace_id });
     });
-    app.setNotFoundHandler((request, reply) =>
-      reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
-    );
+    app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0] as string;
+      const allowed = routeMethods.filter((method) => app.hasRoute({ method, url: path }));
+      if (allowed.length > 0) {
+        return reply
+          .code(405)
+          .header('allow', allowed.join(', '))
+          .send({ error: 'method_not_allowed', message: `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}` });
+      }
+      return reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${path}` });
+    });
   },
-  { name: 'errors', dependencies: ['otel'] },
+  { name: 'errors' },
 );

@@ -9,6 +9,8 @@ declare module 'fastify' {
     traceId(): string | undefined;
     /** Runs `work` inside the request's span, so that the spans it starts are its children. */
     runInTraceContext<T>(work: () => T): T;
+    /** Sets attributes on the request's span (never content or secrets). */
+    annotateTrace(attributes: Record<string, string>): void;
   }
 }
 
@@ -17,6 +19,14 @@ function traceId(this: FastifyRequest): string | undefined {
     return this.opentelemetry().span?.spanContext().traceId;
   } catch {
     return undefined;
+  }
+}
+
+function annotateTrace(this: FastifyRequest, attributes: Record<string, string>): void {
+  try {
+    this.opentelemetry().span?.setAttributes(attributes);
+  } catch {
+    // No span for this request (route with tracing off).
   }
 }
 
@@ -43,6 +53,7 @@ export default fp(
     await app.register(otel.plugin());
     app.decorateRequest('traceId', traceId);
     app.decorateRequest('runInTraceContext', runInTraceContext);
+    app.decorateRequest('annotateTrace', annotateTrace);
   },
   { name: 'otel' },
 );

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { swaggerUiPolicy } from './helmet.js';
 
 /**
  * The OpenAPI document (/docs/json), generated from the routes' zod schemas, and Swagger UI (/docs).
@@ -17,7 +18,7 @@ export default fp(
       },
       transform: jsonSchemaTransform,
     });
-    await app.register(swaggerUi, { routePrefix: '/docs' });
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: swaggerUiPolicy });
   },
   { name: 'swagger' },
 );

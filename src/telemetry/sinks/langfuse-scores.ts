@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { LangfuseClient } from '@langfuse/client';
 import type { Config } from '../../config/index.js';
 import type { FailureReporter } from '../support/failure-reporter.js';
+import { createKeyedSequence } from '../support/keyed-sequence.js';
 
 export interface Score {
+  /** LangFuse upserts by score id: the same id again updates the score in place. */
+  id: string;
   traceId: string;
   name: string;
   value: number;
@@ -26,6 +29,7 @@ export function createScoreSink(settings: NonNullable<Config['telemetry']['langf
     timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
   });
   const pending = new Set<Promise<void>>();
+  const inOrder = createKeyedSequence();
 
   return {
     record(score: Score) {
@@ -33,23 +37,23 @@ export function createScoreSink(settings: NonNullable<Config['telemetry']['langf
         reporter.exportFailed('langfuse', 1, 'score backlog full');
         return;
       }
-      const id = randomUUID();
-      const send = client.api.ingestion
-        .batch({
-          batch: [
-            {
-              id: randomUUID(),
-              type: 'score-create',
-              timestamp: new Date().toISOString(),
-              body: { id, traceId: score.traceId, name: score.name, value: score.value, dataType: 'BOOLEAN', comment: score.comment, metadata: score.metadata },
-            },
-          ],
-        })
-        .then((response) => {
-          if (response.errors.length > 0) reporter.exportFailed('langfuse', response.errors.length, 'score rejected');
-        })
-        .catch((error: unknown) => reporter.exportFailed('langfuse', 1, `score export failed: ${(error as Error).message}`))
-        .finally(() => pending.delete(send));
+      const upload = () =>
+        client.api.ingestion
+          .batch({
+            batch: [
+              {
+                id: randomUUID(),
+                type: 'score-create',
+                timestamp: new Date().toISOString(),
+                body: { id: score.id, traceId: score.traceId, name: score.name, value: score.value, dataType: 'BOOLEAN', comment: score.comment, metadata: score.metadata },
+              },
+            ],
+          })
+          .then((response) => {
+            if (response.errors.length > 0) reporter.exportFailed('langfuse', response.errors.length, 'score rejected');
+          })
+          .catch((error: unknown) => reporter.exportFailed('langfuse', 1, `score export failed: ${(error as Error).message}`));
+      const send: Promise<void> = inOrder(score.id, upload).finally(() => pending.delete(send));
       pending.add(send);
     },
     async flush(): Promise<void> {

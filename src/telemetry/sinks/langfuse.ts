@@ -79,6 +79,7 @@ export function createLangfuseSink(scores: ScoreSink | undefined, redact: Redact
     },
     feedback(feedback: UserFeedback) {
       scores?.record({
+        id: feedback.id,
         traceId: feedback.traceId,
         name: 'user-feedback',
         value: feedback.helpful ? 1 : 0,

@@ -8,6 +8,7 @@ import type { FailureReporter } from '../support/failure-reporter.js';
 import { modelLabel } from '../support/model-label.js';
 import { cacheLogField } from '../support/llm-cache.js';
 import { createRedactor } from '../support/redact.js';
+import type { UserFeedback } from '../types.js';
 
 export const redactedLogPaths = [
   'req.headers.authorization',
@@ -160,8 +161,8 @@ export function createLogSink(logger: Logger, captureContent: boolean) {
     llmAttemptFailed(model: string, attempt: number, error: LlmError) {
       logger.warn({ event: 'llm_attempt_failed', model, attempt, error_type: error.type, error: error.message }, 'llm attempt failed, retrying');
     },
-    feedback(traceId: string, helpful: boolean) {
-      logger.info({ event: 'feedback', feedback_trace_id: traceId, helpful }, 'feedback recorded');
+    feedback({ traceId, helpful, first }: Pick<UserFeedback, 'traceId' | 'helpful' | 'first'>) {
+      logger.info({ event: 'feedback', feedback_trace_id: traceId, helpful, first }, 'feedback recorded');
     },
     /** Debug only: every failure is counted in shared_state_errors_total, and a down Redis fails every call. */
     sharedStateError(component: string, operation: string, error: unknown) {

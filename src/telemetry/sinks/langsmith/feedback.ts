@@ -2,6 +2,7 @@ import { Client } from 'langsmith';
 import type { Config } from '../../../config/index.js';
 import type { FailureReporter } from '../../support/failure-reporter.js';
 import type { UserFeedback } from '../../types.js';
+import { createKeyedSequence } from '../../support/keyed-sequence.js';
 import { createPendingWork } from '../../support/pending-work.js';
 import type { Redact } from '../../support/redact.js';
 
@@ -26,6 +27,7 @@ export function createLangSmithFeedback({ settings, requestTimeoutMs, reporter, 
   const client = injected ?? createClient(settings, requestTimeoutMs, requests.fetch);
   const rootRunIds = new Map<string, string>();
   const pending = createPendingWork();
+  const inOrder = createKeyedSequence();
   let projectId: Promise<string> | undefined;
 
   async function send(runId: string, feedback: UserFeedback, abandoned: AbortSignal) {
@@ -35,14 +37,28 @@ export function createLangSmithFeedback({ settings, requestTimeoutMs, reporter, 
         projectId = undefined;
         throw error;
       });
-      await client.createFeedback({
-        runId,
-        sessionId,
-        key: 'user-feedback',
-        score: feedback.helpful ? 1 : 0,
-        comment: feedback.comment && redact(feedback.comment),
-        sourceInfo: feedback.userId ? { user_id: feedback.userId } : undefined,
-      });
+      const score = feedback.helpful ? 1 : 0;
+      const comment = feedback.comment && redact(feedback.comment);
+      if (feedback.first) {
+        const created = await client
+          .createFeedback({
+            runId,
+            sessionId,
+            key: 'user-feedback',
+            score,
+            comment,
+            feedbackId: feedback.id,
+            sourceInfo: feedback.userId ? { user_id: feedback.userId } : undefined,
+          })
+          .then(() => true, (error: unknown) => {
+            if ((error as { status?: number }).status === 409) return false;
+            throw error;
+          });
+        if (created) return;
+      }
+      // A replacing vote, or a first one this process never saw (a restart, another replica): LangSmith
+      // refuses a second feedback with the same id (409), so the existing one is updated in place.
+      await client.updateFeedback(feedback.id, { score, comment: comment ?? null });
     } catch (error) {
       if (!abandoned.aborted) reporter.exportFailed('langsmith', 1, `feedback failed: ${(error as Error).message}`);
     }
@@ -60,7 +76,7 @@ export function createLangSmithFeedback({ settings, requestTimeoutMs, reporter, 
         return;
       }
       void pending.track(
-        (abandoned) => send(runId, feedback, abandoned),
+        (abandoned) => inOrder(feedback.id, () => send(runId, feedback, abandoned)),
         () => reporter.exportFailed('langsmith', 1, 'feedback still unsent at shutdown'),
       );
     },
