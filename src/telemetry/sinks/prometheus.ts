@@ -64,7 +64,7 @@ export function createPrometheusSink(metrics: Metrics, touchSession: (sessionKey
     budgetRejected: (scope: Parameters<CostControlSignals['budgetRejected']>[0]) => metrics.budgetRejections.inc({ scope }),
     serviceBudget(limitUsd: number | undefined, spentUsd: number) {
       if (limitUsd !== undefined) metrics.budgetLimit.set({ scope: 'service' }, limitUsd);
-      metrics.budgetSpent.set({ scope: 'service' }, spentUsd);
+      metrics.setServiceSpent(spentUsd);
     },
     sharedStateError: (component: Parameters<CostControlSignals['sharedStateError']>[0]) => metrics.sharedStateErrors.inc({ component }),
     batch(summary: BatchSummary) {
