@@ -131,5 +131,10 @@ describe('POST /api/batch', () => {
     expect(refused.statusCode).toBe(429);
     expect(refused.json()).toMatchObject({ error: 'rate_limited', message: expect.stringContaining('counts as 3 requests') });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // Each item counted on the caller's one counter: 3 + 3 of 5.
+    const next = await app.app.inject({ method: 'POST', url: '/api/query', payload: { query: 'What is RAG?' } });
+    expect(next.statusCode).toBe(429);
+    expect(next.headers['x-ratelimit-limit']).toBe('5');
+    expect(next.headers['x-ratelimit-remaining']).toBe('0');
   });
 });

@@ -63,8 +63,11 @@ const rateLimits: FastifyPluginAsync<RateLimitSettings> = async (app, settings) 
   if (settings.perMinute > 0) {
     app.addHook('onRequest', async (request, reply) => {
       if (request.routeOptions.config?.rateLimit === false) return;
-      const exceeded = await charge(request, 1);
-      if (exceeded) return reply.code(429).header('retry-after', exceeded.retryAfterSeconds).send(rateLimited(exceeded.max, exceeded.retryAfterSeconds));
+      const outcome = await perCaller(request);
+      if (outcome.isAllowed) return;
+      // The headers the plugin's own hook sends, so that clients can pace themselves.
+      reply.header('x-ratelimit-limit', outcome.max).header('x-ratelimit-remaining', outcome.remaining).header('x-ratelimit-reset', outcome.ttlInSeconds);
+      if (outcome.isExceeded) return reply.code(429).header('retry-after', outcome.ttlInSeconds).send(rateLimited(outcome.max, outcome.ttlInSeconds));
     });
   }
   if (settings.perUserPerMinute > 0) {
