@@ -6,9 +6,10 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/build-assets.mjs ./scripts/
+COPY tsconfig.json tsconfig.build.json tsconfig.web.json ./
+COPY scripts/build-assets.mjs scripts/build-web.ts ./scripts/
 COPY src ./src
+COPY web ./web
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS deps

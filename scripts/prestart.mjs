@@ -13,7 +13,10 @@ function newestChange(dir) {
   }, 0);
 }
 
-if (existsSync('src') && (!existsSync(entry) || newestChange('src') > statSync(entry).mtimeMs)) {
+const stale = (sources, output) => existsSync(sources) && (!existsSync(output) || newestChange(sources) > statSync(output).mtimeMs);
+
+// The research page (web/, built into dist/web by `npm run build`) counts as a source too.
+if (stale('src', entry) || stale('web', join('dist', 'web', 'index.html'))) {
   const npm = process.env.npm_execpath;
   const build = npm ? spawnSync(process.execPath, [npm, 'run', 'build'], { stdio: 'inherit' }) : spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
   process.exit(build.status ?? 1);

@@ -24,12 +24,15 @@ import cors from './plugins/external/cors.js';
 import helmet from './plugins/external/helmet.js';
 import otel from './plugins/external/otel.js';
 import rateLimit from './plugins/external/rate-limit.js';
+import staticPage from './plugins/external/static.js';
 import swagger from './plugins/external/swagger.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { queryRoutes } from './routes/query.js';
 import { batchRoutes } from './routes/batch.js';
+import { queryStreamRoutes } from './routes/query-stream.js';
+import { uiConfigRoute } from './routes/ui-config.js';
 import { createFeedbackTokens } from './security/feedback-token.js';
 import { redisAnswers } from './state/redis.js';
 import { createRedisVoteStore } from './state/redis-votes.js';
@@ -43,6 +46,8 @@ export interface AppDependencies {
   provider?: LlmProvider;
   /** Where repeated votes are recognised; in-process by default. */
   votes?: VoteStore;
+  /** The built research page; dist/web by default. */
+  webRoot?: string;
 }
 
 const maxRememberedVotes = 100_000;
@@ -54,7 +59,7 @@ function createProvider(config: Config): LlmProvider {
 }
 
 /** The app factory: wires agents, plugins, routes and telemetry. Tests call it and use `inject`. */
-export async function buildApp({ config, telemetry, corpus, provider, votes }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, telemetry, corpus, provider, votes, webRoot }: AppDependencies): Promise<FastifyInstance> {
   const promptRef = { name: defaultPromptName, version: config.promptVersion };
   getPrompt(promptRef);
   const papers = corpus ?? loadCorpus(config.corpusPath);
@@ -127,9 +132,12 @@ export async function buildApp({ config, telemetry, corpus, provider, votes }: A
   }
   await app.register(queryRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue });
   await app.register(batchRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue, ...config.costControls.batch });
+  await app.register(queryStreamRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue, heartbeatMs: config.streamHeartbeatMs });
   const voteTtlMs = config.security.feedbackTokenTtlSeconds * 1000;
   // Replicas sharing Redis share the votes too, so a repeated vote is recognised whichever replica gets it.
   const voteStore = votes ?? (redis ? createRedisVoteStore(redis, { ttlMs: voteTtlMs }) : createMemoryVoteStore({ max: maxRememberedVotes, ttlMs: voteTtlMs }));
   await app.register(feedbackRoutes, { telemetry, tokens: feedbackTokens, votes: voteStore });
+  await app.register(uiConfigRoute, { config });
+  await app.register(staticPage, { root: webRoot });
   return app;
 }

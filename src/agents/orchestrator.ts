@@ -1,6 +1,6 @@
 import type { Link } from '@opentelemetry/api';
 import type { Config } from '../config/index.js';
-import type { LlmResult } from '../llm/client.js';
+import type { LlmResult, StreamOptions } from '../llm/client.js';
 import type { CallControls } from '../llm/cost-controls.js';
 import type { PromptRef } from '../llm/types.js';
 import type { RunAgent } from '../telemetry/types.js';
@@ -33,6 +33,21 @@ export interface ResearchAnswer {
   traceId: string;
 }
 
+/** What the orchestrator has decided once the run starts: enough for a client to label the answer. */
+export interface AnswerPlan {
+  traceId: string;
+  queryType: QueryType;
+  complexity: Complexity;
+  model: string;
+  prompt: PromptRef;
+}
+
+/** Callbacks of a streamed answer, in the order they fire. `signal` cancels the model call. */
+export interface AnswerListener extends StreamOptions {
+  onPlan(plan: AnswerPlan): void;
+  onSources(sources: RankedPaper[]): void;
+}
+
 interface Dependencies {
   retriever: Retriever;
   reasoner: Reasoner;
@@ -43,7 +58,7 @@ interface Dependencies {
 
 /** Classifies the query, picks the model for its complexity, runs the retriever then the reasoner. */
 export function createOrchestrator({ retriever, reasoner, runAgent, models, prompt }: Dependencies) {
-  return function orchestrate(request: ResearchQuery): Promise<ResearchAnswer> {
+  return function orchestrate(request: ResearchQuery, listener?: AnswerListener): Promise<ResearchAnswer> {
     const { queryType, complexity } = classifyQuery(request.query);
     const model = models[complexity];
     return runAgent(
@@ -61,6 +76,7 @@ export function createOrchestrator({ retriever, reasoner, runAgent, models, prom
       },
       async (run) => {
         run.annotate({ query_type: queryType, complexity, model, ...(request.batch ? { batch_id: request.batch.id } : {}) });
+        listener?.onPlan({ traceId: run.traceId, queryType, complexity, model, prompt });
         const agents: ResearchAnswer['agents'] = [];
         const timed = async <T>(name: string, work: () => Promise<T>) => {
           const started = performance.now();
@@ -81,8 +97,9 @@ export function createOrchestrator({ retriever, reasoner, runAgent, models, prom
           }),
         );
         run.annotate({ retrieved_docs: retrieval.papers.length, avg_relevance: retrieval.averageRelevance });
+        listener?.onSources(retrieval.papers);
         const passages = retrieval.papers.map(({ paper }) => ({ id: paper.id, title: paper.title, year: paper.year, summary: paper.summary }));
-        const llm = await timed('reasoner', () => reasoner(request.query, passages, model, prompt, request.controls));
+        const llm = await timed('reasoner', () => reasoner(request.query, passages, model, prompt, request.controls, listener));
         run.setOutputs({ answer: llm.text, sources: passages.map((passage) => passage.id) });
         return {
           answer: llm.text,

@@ -1,6 +1,6 @@
-import type { LlmClient, LlmResult } from '../llm/client.js';
+import type { LlmClient, LlmResult, StreamOptions } from '../llm/client.js';
 import type { CallControls } from '../llm/cost-controls.js';
-import type { PromptRef, SourcePassage } from '../llm/types.js';
+import type { LlmRequest, PromptRef, SourcePassage } from '../llm/types.js';
 import type { RunAgent } from '../telemetry/types.js';
 import { getPrompt } from './prompts.js';
 
@@ -11,13 +11,21 @@ export interface ReasonerSettings {
 
 /** Builds the versioned prompt from the retrieved papers and asks the model for a cited answer. */
 export function createReasoner(llm: LlmClient, runAgent: RunAgent, settings: ReasonerSettings) {
-  return function reason(query: string, passages: SourcePassage[], model: string, promptRef: PromptRef, controls?: CallControls): Promise<LlmResult> {
+  /** With `stream`, the answer goes to `stream.onDelta` as the model writes it; `controls` pick the cache mode and payer. */
+  return function reason(
+    query: string,
+    passages: SourcePassage[],
+    model: string,
+    promptRef: PromptRef,
+    controls?: CallControls,
+    stream?: StreamOptions,
+  ): Promise<LlmResult> {
     return runAgent(
       { name: 'reasoner', inputs: { query, passages: passages.map((passage) => passage.id) }, metadata: { model, prompt: promptRef } },
       async (run) => {
         const template = getPrompt(promptRef);
         run.annotate({ 'llm.prompt.name': promptRef.name, 'llm.prompt.version': promptRef.version });
-        const result = await llm.generate({
+        const request: LlmRequest = {
           model,
           system: template.system,
           prompt: template.render(query, passages),
@@ -25,7 +33,8 @@ export function createReasoner(llm: LlmClient, runAgent: RunAgent, settings: Rea
           temperature: settings.temperature,
           maxOutputTokens: settings.maxOutputTokens,
           passages,
-        }, controls);
+        };
+        const result = await (stream ? llm.generateStream(request, stream, controls) : llm.generate(request, controls));
         run.setOutputs({ answer: result.text });
         return result;
       },

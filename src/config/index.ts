@@ -117,6 +117,10 @@ export const envSchema = z.object({
   FEEDBACK_SECRET: optionalString,
   FEEDBACK_TOKEN_TTL_SECONDS: int(7 * 24 * 3600, 60, 365 * 24 * 3600),
   BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
+  STREAM_HEARTBEAT_MS: int(15_000, 10, 300_000),
+  UI_JAEGER_URL: optionalUrl,
+  UI_LANGFUSE_URL: optionalUrl,
+  UI_GRAFANA_URL: optionalUrl,
   REDACT_PATTERNS: patternList.pipe(
     z.array(
       z.string().refine((pattern) => {
@@ -215,6 +219,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     costControls: costControlsConfig(raw),
+    streamHeartbeatMs: raw.STREAM_HEARTBEAT_MS,
+    /** Base URLs the research page links each answer's trace to; a link is hidden when its URL is unset. */
+    ui: { jaegerUrl: raw.UI_JAEGER_URL, langfuseUrl: raw.UI_LANGFUSE_URL, grafanaUrl: raw.UI_GRAFANA_URL },
     /** `npm run eval` uploads to LangSmith whenever a key is set, with or without LANGSMITH_TRACING. */
     evaluation: { langsmith: langsmithApi },
     security: {

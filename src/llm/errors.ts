@@ -51,3 +51,12 @@ export class LlmError extends Error {
     return httpStatusByType[this.type];
   }
 }
+
+/** The caller went away (its signal aborted) before the model finished; nobody is waiting for an answer. */
+export class LlmCallCancelled extends Error {
+  override name = 'LlmCallCancelled';
+
+  constructor(readonly traceId?: string) {
+    super('model call cancelled: the caller went away');
+  }
+}

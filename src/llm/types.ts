@@ -35,11 +35,20 @@ export interface ProviderResponse {
   responseId?: string;
 }
 
+/** One piece of a streamed answer, with the usage the model has reported so far. */
+export interface StreamChunk {
+  text: string;
+  usage?: TokenUsage;
+  responseModel?: string;
+}
+
 export interface LlmProvider {
   /** Value of gen_ai.provider.name. */
   readonly system: string;
   readonly serverAddress?: { host: string; port: number };
   generate(request: LlmRequest, signal: AbortSignal): Promise<ProviderResponse>;
+  /** Streams the answer: every chunk goes to `onChunk` as it arrives; resolves with the whole response. */
+  stream(request: LlmRequest, signal: AbortSignal, onChunk: (chunk: StreamChunk) => void): Promise<ProviderResponse>;
 }
 
 /** Bounded set of failure kinds: they become metric labels and span `error.type`. */
@@ -75,12 +84,15 @@ export type CacheInfo =
 export interface LlmCallRecord {
   request: LlmRequest;
   provider: string;
-  status: 'success' | 'error';
+  /** `cancelled`: the caller went away mid-call; the usage is what the model had reported by then. */
+  status: 'success' | 'error' | 'cancelled';
   response?: ProviderResponse;
   usage: TokenUsage;
   cost: PricedCall;
   startedAt: number;
   latencyMs: number;
+  /** Streamed calls only: from the start of the call to the model's first chunk. */
+  timeToFirstChunkMs?: number;
   attempts: number;
   error?: { type: LlmErrorType; message: string };
   traceId: string;

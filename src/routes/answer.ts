@@ -1,6 +1,7 @@
-import type { Orchestrator, ResearchAnswer, ResearchQuery } from '../agents/orchestrator.js';
+import type { Orchestrator, ResearchQuery } from '../agents/orchestrator.js';
 import type { AnswerOwner } from '../security/feedback-token.js';
 import type { Telemetry } from '../telemetry/types.js';
+import { answeredOutcome, toMetadata, toSource } from './answer-body.js';
 import type { QueryResponse } from './schemas.js';
 
 export interface AnswerDependencies {
@@ -26,48 +27,11 @@ export async function answerQuery(
   const started = performance.now();
   try {
     const answer = await runIn(() => orchestrate(query));
-    telemetry.recordQuery({
-      status: 'success',
-      queryType: answer.queryType,
-      costUsd: answer.llm.cost.costUsd,
-      retrievedDocs: answer.retrievedDocs,
-      averageRelevance: answer.averageRelevance,
-      sessionKey,
-      traceId: answer.traceId,
-    });
-    return toResponse(answer, performance.now() - started, issueFeedbackToken({ traceId: answer.traceId, callerId, userId: query.userId }));
+    telemetry.recordQuery(answeredOutcome(answer, sessionKey));
+    const feedbackToken = issueFeedbackToken({ traceId: answer.traceId, callerId, userId: query.userId });
+    return { answer: answer.answer, sources: answer.sources.map(toSource), metadata: toMetadata(answer, performance.now() - started, feedbackToken) };
   } catch (error) {
     telemetry.recordQuery({ status: 'error', sessionKey, traceId: fallbackTraceId });
     throw error;
   }
-}
-
-function toResponse(answer: ResearchAnswer, latencyMs: number, feedbackToken: string): QueryResponse {
-  const { cache } = answer.llm;
-  return {
-    answer: answer.answer,
-    sources: answer.sources.map(({ paper, score }) => ({
-      id: paper.id,
-      title: paper.title,
-      authors: paper.authors,
-      year: paper.year,
-      url: paper.url,
-      score,
-    })),
-    metadata: {
-      trace_id: answer.traceId,
-      feedback_token: feedbackToken,
-      model: answer.model,
-      prompt: answer.prompt,
-      query_type: answer.queryType,
-      complexity: answer.complexity,
-      tokens: answer.llm.usage,
-      cost_usd: answer.llm.cost.costUsd,
-      cache: cache.hit ? { hit: true, age_s: cache.ageSeconds, saved_usd: cache.savedUsd } : { hit: false },
-      latency_ms: Math.round(latencyMs * 100) / 100,
-      retrieved_docs: answer.retrievedDocs,
-      avg_relevance: answer.averageRelevance,
-      agents: answer.agents.map(({ name, latencyMs: agentLatency }) => ({ name, latency_ms: agentLatency })),
-    },
-  };
 }

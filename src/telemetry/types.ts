@@ -49,7 +49,8 @@ export interface AgentOptions {
 export type RunAgent = <T>(options: AgentOptions, work: (run: AgentRun) => Promise<T>) => Promise<T>;
 
 export interface QueryOutcome {
-  status: 'success' | 'error';
+  /** `cancelled`: the client went away before the answer was complete. */
+  status: 'success' | 'error' | 'cancelled';
   queryType?: string;
   costUsd?: number | null;
   retrievedDocs?: number;

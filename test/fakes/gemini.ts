@@ -58,11 +58,15 @@ export interface GeminiFakeOptions {
   text?: string;
   /** Delay before each reply starts. */
   latencyMs?: number;
+  /** Delay between the chunks of a streamed reply, so that clients see them arrive apart in time. */
+  chunkDelayMs?: number;
 }
 
 export interface GeminiFake extends HttpFake {
   /** Generate/stream/countTokens calls with their parsed bodies (authenticated ones only). */
   readonly calls: GeminiCall[];
+  /** Streamed replies whose client closed the connection before the last chunk was sent. */
+  readonly streamsClosedEarly: number;
   enqueue(...script: GeminiScript[]): void;
 }
 
@@ -95,6 +99,7 @@ export async function startGeminiFake(options: GeminiFakeOptions = {}): Promise<
   const apiKey = options.apiKey ?? 'test-key';
   const calls: GeminiCall[] = [];
   const script: GeminiScript[] = [];
+  let streamsClosedEarly = 0;
 
   async function handle(req: RecordedRequest, res: ServerResponse): Promise<void> {
     const route = ROUTE.exec(req.path);
@@ -126,7 +131,20 @@ export async function startGeminiFake(options: GeminiFakeOptions = {}): Promise<
     // A hang or an HTTP error happens before any body, so it looks the same to both kinds of call.
     if (step.kind === 'hang') return;
     if (step.kind === 'error') return sendError(res, step, reply.model);
-    if (action === 'streamGenerateContent') await streamReply(res, step, reply);
+    if (action === 'streamGenerateContent') {
+      // A client that goes away mid-stream closes its end (FIN); Node keeps a half-open socket writable,
+      // so that, not a failed write, is the moment the client left. The fake then stops, as Gemini does.
+      let counted = false;
+      const leftEarly = () => {
+        if (counted || res.writableFinished) return;
+        counted = true;
+        streamsClosedEarly += 1;
+        res.destroy();
+      };
+      res.socket?.once('end', leftEarly);
+      res.once('close', leftEarly);
+      await streamReply(res, step, reply, options.chunkDelayMs ?? 0);
+    }
     else unaryReply(res, step, reply);
   }
 
@@ -137,9 +155,12 @@ export async function startGeminiFake(options: GeminiFakeOptions = {}): Promise<
     onReset: () => {
       calls.length = 0;
       script.length = 0;
+      streamsClosedEarly = 0;
     },
   });
-  return Object.assign(fake, {
+  // A getter, not a copy: Object.assign would freeze the count at 0.
+  const withCount = Object.defineProperty(fake, 'streamsClosedEarly', { get: () => streamsClosedEarly, enumerable: true });
+  return Object.assign(withCount as HttpFake & { readonly streamsClosedEarly: number }, {
     calls,
     enqueue: (...entries: GeminiScript[]) => void script.push(...entries),
   });
@@ -164,7 +185,7 @@ function unaryReply(res: ServerResponse, step: GeminiScript, reply: ReplyBuilder
   }
 }
 
-async function streamReply(res: ServerResponse, step: GeminiScript, reply: ReplyBuilder): Promise<void> {
+async function streamReply(res: ServerResponse, step: GeminiScript, reply: ReplyBuilder, chunkDelayMs: number): Promise<void> {
   switch (step.kind) {
     case 'malformed':
       startSse(res);
@@ -192,7 +213,10 @@ async function streamReply(res: ServerResponse, step: GeminiScript, reply: Reply
       for (const piece of pieces) {
         res.write(sseEvent(builder.partial(piece)));
         // Separate writes so clients see several network reads, as with the real API.
+        if (chunkDelayMs > 0) await delay(chunkDelayMs);
+        // setImmediate runs after pending I/O, so a client that left during the delay is noticed first.
         await new Promise((resolve) => setImmediate(resolve));
+        if (res.destroyed) return;
       }
       res.end(sseEvent(builder.final(last, finishReason)));
     }

@@ -39,6 +39,8 @@ export interface TestAppOptions {
   provider?: LlmProvider;
   /** false: the service's own logger (stdout, and Loki with LOKI_URL); `logs` stays empty. */
   captureLogs?: boolean;
+  /** Where the research page is served from (test/helpers/web-build.ts). */
+  webRoot?: string;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -56,7 +58,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     },
   });
   const telemetry = startTelemetry(config, options.captureLogs === false ? {} : { logger: pino(loggerOptions(config), sink) });
-  const app = await buildApp({ config, telemetry, provider: options.provider });
+  const app = await buildApp({ config, telemetry, provider: options.provider, webRoot: options.webRoot });
   await app.ready();
   return {
     app,

@@ -34,6 +34,9 @@ export const fakeCredentials = {
   langsmith: 'ls-test-key',
 } as const;
 
+/** Service environment that points the Gemini provider at `gemini`. */
+export const geminiEnv = (gemini: GeminiFake): Record<string, string> => ({ GEMINI_API_KEY: fakeCredentials.gemini, GEMINI_BASE_URL: gemini.url });
+
 export async function startFakeSinks(options: { loki?: boolean; gemini?: GeminiFakeOptions } = {}): Promise<FakeSinks> {
   const [gemini, otlp, langfuse, langsmith, loki] = await Promise.all([
     startGeminiFake({ apiKey: fakeCredentials.gemini, ...options.gemini }),

@@ -11,10 +11,11 @@ export async function timed<T>(work: () => Promise<T>): Promise<Timed<T>> {
   return { value, ms: performance.now() - started };
 }
 
-export function postJson(baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export function postJson(baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
   return fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
+    signal,
   });
 }

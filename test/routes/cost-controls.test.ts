@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { listenOnLoopback, startTestApp, type TestApp } from '../helpers/app.js';
+import { postJson } from '../helpers/http-client.js';
 import { metricValue } from '../helpers/metrics-text.js';
+import { readSse } from '../helpers/sse.js';
 
 // The issue's acceptance: a Gemini-protocol server answering usage {1200 prompt, 200 cached,
 // 300 candidates, 100 thoughts} as gemini-2.5-flash, so each answer costs
@@ -84,6 +86,17 @@ describe('response cache', () => {
     expect(responses.map((response) => response.statusCode)).toEqual(Array(10).fill(200));
     expect(modelCalls() - before).toBe(1);
     expect(responses.filter((response) => response.json().metadata.cache.hit)).toHaveLength(9);
+  });
+
+  it('answers a streamed query from the cache as one delta, with the hit in the done event', async () => {
+    const app = await start();
+    const first = (await ask(app, survey('streamed answers'))).json();
+    const before = modelCalls();
+    const baseUrl = `http://127.0.0.1:${await listenOnLoopback(app.app)}`;
+    const { events } = await readSse(await postJson(baseUrl, '/api/query/stream', { query: survey('streamed answers') }));
+    expect(modelCalls()).toBe(before);
+    expect(events.filter(({ event }) => event === 'delta').map(({ data }) => data)).toEqual([{ text: first.answer }]);
+    expect(events.at(-1)).toMatchObject({ event: 'done', data: { cost_usd: 0, cache: { hit: true, saved_usd: callCost } } });
   });
 
   it('is off with CACHE_TTL_SECONDS=0', async () => {

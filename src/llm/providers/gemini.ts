@@ -6,7 +6,7 @@ import {
   type GenerativeModel,
 } from '@google/generative-ai';
 import { LlmError } from '../errors.js';
-import type { LlmProvider, LlmRequest, ProviderResponse } from '../types.js';
+import type { LlmProvider, LlmRequest, ProviderResponse, StreamChunk } from '../types.js';
 import { usageFromGemini, type GeminiUsageMetadata } from '../usage.js';
 
 // 0.24.1's types predate these response fields; the adapter is the one place that knows them.
@@ -56,9 +56,16 @@ export function createGeminiProvider(options: GeminiOptions): LlmProvider {
     async generate(request, signal) {
       const model = modelFor(request);
       try {
-        if (request.stream) return await streamOnce(model, request, signal);
+        if (request.stream) return await streamOnce(model, request, signal, () => undefined);
         const result = await model.generateContent(request.prompt, { signal });
         return interpret(result.response as GeminiResponse);
+      } catch (error) {
+        throw toLlmError(error, signal);
+      }
+    },
+    async stream(request, signal, onChunk) {
+      try {
+        return await streamOnce(modelFor(request), request, signal, onChunk);
       } catch (error) {
         throw toLlmError(error, signal);
       }
@@ -66,7 +73,12 @@ export function createGeminiProvider(options: GeminiOptions): LlmProvider {
   };
 }
 
-async function streamOnce(model: GenerativeModel, request: LlmRequest, signal: AbortSignal): Promise<ProviderResponse> {
+async function streamOnce(
+  model: GenerativeModel,
+  request: LlmRequest,
+  signal: AbortSignal,
+  onChunk: (chunk: StreamChunk) => void,
+): Promise<ProviderResponse> {
   const result = await model.generateContentStream(request.prompt, { signal });
   // The aggregate promise rejects too when the stream fails; left unobserved it crashes Node.
   result.response.catch(() => undefined);
@@ -85,8 +97,10 @@ async function streamOnce(model: GenerativeModel, request: LlmRequest, signal: A
     }
     modelVersion = piece.modelVersion ?? modelVersion;
     responseId = piece.responseId ?? responseId;
-    text += piece.candidates?.[0]?.content?.parts?.map((part) => part.text ?? '').join('') ?? '';
+    const pieceText = piece.candidates?.[0]?.content?.parts?.map((part) => part.text ?? '').join('') ?? '';
+    text += pieceText;
     last = piece;
+    onChunk({ text: pieceText, usage: usageFromGemini(piece.usageMetadata), responseModel: modelVersion });
   }
   if (!last) throw new LlmError('malformed', 'stream ended without a chunk');
   // Usage is cumulative in every chunk: the last one is the total; summing would overcount.

@@ -1,4 +1,5 @@
-import type { LlmProvider, LlmRequest, SourcePassage } from '../types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LlmProvider, LlmRequest, ProviderResponse, SourcePassage } from '../types.js';
 
 const tokenPattern = /[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu;
 
@@ -20,20 +21,37 @@ function composeAnswer(request: LlmRequest): string {
   ].join('\n');
 }
 
-/** Answers without a model so that a fresh machine with no keys still serves queries. Costs nothing. */
-export function createOfflineProvider(): LlmProvider {
+function answer(request: LlmRequest): ProviderResponse {
+  const text = composeAnswer(request);
+  const input = countTokens(request.system) + countTokens(request.prompt);
+  const output = countTokens(text);
+  return {
+    text,
+    finishReason: 'STOP',
+    usage: { input, cached: 0, output, reasoning: 0, total: input + output },
+    responseModel: 'offline-extractive',
+  };
+}
+
+/**
+ * Answers without a model so that a fresh machine with no keys still serves queries. Costs nothing.
+ * Streams line by line, `chunkIntervalMs` apart, so the page shows an answer being written.
+ */
+export function createOfflineProvider({ chunkIntervalMs = 40 }: { chunkIntervalMs?: number } = {}): LlmProvider {
   return {
     system: 'offline',
     async generate(request) {
-      const text = composeAnswer(request);
-      const input = countTokens(request.system) + countTokens(request.prompt);
-      const output = countTokens(text);
-      return {
-        text,
-        finishReason: 'STOP',
-        usage: { input, cached: 0, output, reasoning: 0, total: input + output },
-        responseModel: 'offline-extractive',
-      };
+      return answer(request);
+    },
+    async stream(request, signal, onChunk) {
+      const response = answer(request);
+      const lines = response.text.split(/(?<=\n)/);
+      for (const [index, line] of lines.entries()) {
+        if (index > 0) await sleep(chunkIntervalMs, undefined, { signal });
+        const last = index === lines.length - 1;
+        onChunk({ text: line, usage: last ? response.usage : undefined, responseModel: response.responseModel });
+      }
+      return response;
     },
   };
 }

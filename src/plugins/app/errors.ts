@@ -22,6 +22,12 @@ const errorNames: Record<number, string> = {
   431: 'headers_too_large',
 };
 
+/** A model failure as clients see it, in a JSON error body or a stream's `error` event. */
+export const describeLlmError = (error: LlmError) => ({
+  error: error.type === 'shutting_down' ? error.type : `llm_${error.type}`,
+  message: error.message,
+});
+
 /** Every error leaves as `{error, message, details?, trace_id?}`; 5xx details stay in the logs. */
 export default fp(
   async (app: FastifyInstance) => {
@@ -51,8 +57,7 @@ export default fp(
           // Gemini's RetryInfo says when the quota frees up; without it, 30 s is a polite default.
           reply.header('retry-after', String(Math.ceil((error.retryAfterMs ?? 30_000) / 1000)));
         }
-        const code = error.type === 'shutting_down' ? error.type : `llm_${error.type}`;
-        return reply.code(error.httpStatus).send({ error: code, message: error.message, trace_id });
+        return reply.code(error.httpStatus).send({ ...describeLlmError(error), trace_id });
       }
       const known = error.code ? fastifyCodes[error.code] : undefined;
       if (known) return reply.code(known.status).send({ error: known.error, message: error.message, trace_id });

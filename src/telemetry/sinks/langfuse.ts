@@ -38,8 +38,9 @@ export function createLangfuseSink(scores: ScoreSink | undefined, redact: Redact
         },
         costDetails: cost.details ?? undefined,
         prompt: { name: request.promptRef.name, version: request.promptRef.version, isFallback: false },
-        level: record.status === 'error' ? 'ERROR' : 'DEFAULT',
-        statusMessage: record.error ? `${record.error.type}: ${record.error.message}` : undefined,
+        level: record.status === 'error' ? 'ERROR' : record.status === 'cancelled' ? 'WARNING' : 'DEFAULT',
+        statusMessage: record.error ? `${record.error.type}: ${record.error.message}` : record.status === 'cancelled' ? 'cancelled: the caller went away' : undefined,
+        completionStartTime: record.timeToFirstChunkMs !== undefined ? new Date(record.startedAt + record.timeToFirstChunkMs) : undefined,
         metadata: { attempts: record.attempts, provider: record.provider, ...cacheMetadata(record) },
       });
     },

@@ -146,6 +146,7 @@ export function createLogSink(logger: Logger, captureContent: boolean) {
         tokens: record.usage,
         cost_usd: record.cost.costUsd,
         latency_ms: Math.round(record.latencyMs),
+        ...(record.timeToFirstChunkMs !== undefined ? { time_to_first_chunk_ms: Math.round(record.timeToFirstChunkMs) } : {}),
         attempts: record.attempts,
         prompt: record.request.promptRef,
         ...cacheLogField(record),
@@ -153,7 +154,7 @@ export function createLogSink(logger: Logger, captureContent: boolean) {
         ...(captureContent ? { prompt_text: record.request.prompt, answer: record.response?.text } : {}),
       };
       if (record.status === 'error') logger.error(fields, 'llm call failed');
-      else logger.info(fields, 'llm call');
+      else logger.info(fields, record.status === 'cancelled' ? 'llm call cancelled' : 'llm call');
       if (record.cost.costUsd === null) {
         logger.warn({ model: record.request.model, response_model: record.response?.responseModel }, 'llm cost unknown: model not in price table');
       }

@@ -30,13 +30,20 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
   const metrics = {
     registry,
     ...createCostMetrics(registers as unknown as Registry[]),
-    llmRequests: counter('llm_requests_total', 'LLM calls by model and outcome (status: success or error); retried attempts count once each', ['model', 'status']),
+    llmRequests: counter('llm_requests_total', 'LLM calls by model and outcome (status: success, error, or cancelled when the caller went away); retried attempts count once each', ['model', 'status']),
     llmErrors: counter('llm_errors_total', 'Failed LLM attempts by model and error type (rate_limited, server_error, timeout, blocked, malformed, max_tokens, stream_error, circuit_open, network, client_error)', ['model', 'error_type']),
     llmRetries: counter('llm_retries_total', 'LLM attempts that were retried, by model and error type', ['model', 'error_type']),
     llmTokens: counter('llm_tokens_total', 'LLM tokens by model and type (input excludes cached; output excludes reasoning)', ['model', 'type']),
     llmCost: counter('llm_cost_total', 'LLM cost in USD by model and prompt version, from the versioned price table', ['model', 'prompt_version']),
     llmUnpricedCalls: counter('llm_unpriced_calls_total', 'LLM calls whose model is not in the price table (their cost is unknown, not zero)', ['model']),
     llmLatency: histogramWithExemplars('llm_latency_seconds', 'LLM call latency in seconds, retries included; exemplars carry the trace id', ['model'], [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30]),
+    // gen_ai.client.operation.time_to_first_chunk (semconv v1.41.1) in Prometheus naming, with the convention's buckets.
+    llmTimeToFirstChunk: histogramWithExemplars(
+      'gen_ai_client_operation_time_to_first_chunk_seconds',
+      'Time from the start of a streamed LLM call to its first chunk, in seconds',
+      ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_request_model'],
+      [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92],
+    ),
     llmCircuitState: new Gauge({
       name: 'llm_circuit_breaker_state',
       help: 'Circuit breaker state per model: 0 closed, 1 half-open, 2 open',

@@ -24,6 +24,13 @@ export function createPrometheusSink(metrics: Metrics, touchSession: (sessionKey
       if (record.cost.costUsd === null) metrics.llmUnpricedCalls.inc({ model });
       else metrics.llmCost.inc({ model, prompt_version: String(record.request.promptRef.version) }, record.cost.costUsd);
       metrics.llmLatency.observe({ labels: { model }, value: record.latencyMs / 1000, exemplarLabels: { trace_id: record.traceId } });
+      if (record.timeToFirstChunkMs !== undefined) {
+        metrics.llmTimeToFirstChunk.observe({
+          labels: { gen_ai_operation_name: 'generate_content', gen_ai_provider_name: record.provider, gen_ai_request_model: record.request.model },
+          value: record.timeToFirstChunkMs / 1000,
+          exemplarLabels: { trace_id: record.traceId },
+        });
+      }
     },
     llmAttemptFailed(model: string, errorType: LlmErrorType) {
       metrics.llmRequests.inc({ model, status: 'error' });

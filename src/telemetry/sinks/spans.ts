@@ -46,6 +46,8 @@ export function createSpanSink(captureContent: boolean) {
         'llm.prompt.version': request.promptRef.version,
         ...cacheAttributes(record),
         ...(cost.costUsd !== null ? { 'gen_ai.usage.cost': cost.costUsd } : { 'llm.cost.unknown': true }),
+        ...(record.timeToFirstChunkMs !== undefined ? { 'gen_ai.response.time_to_first_chunk': record.timeToFirstChunkMs / 1000 } : {}),
+        ...(record.status === 'cancelled' ? { 'llm.cancelled': true } : {}),
         ...(response?.responseModel ? { 'gen_ai.response.model': response.responseModel } : {}),
         ...(response?.responseId ? { 'gen_ai.response.id': response.responseId } : {}),
         ...(response ? { 'gen_ai.response.finish_reasons': [response.finishReason.toLowerCase()] } : {}),
