@@ -3,9 +3,13 @@
 set -u
 cd "$(dirname "$0")/.."
 mkdir -p reports
-bash scripts/ensure-test-tools.sh || echo "could not install the test tools; continuing" >&2
 failed_checks=0
 passed_checks=0
+# A missing tool fails the run (and is counted), but the rest still runs so that one report shows everything.
+if bash scripts/ensure-test-tools.sh; then passed_checks=$((passed_checks + 1)); else
+  echo "the test tools are missing and could not be installed: the run fails" >&2
+  failed_checks=$((failed_checks + 1))
+fi
 if npx tsc --noEmit; then passed_checks=$((passed_checks + 1)); else failed_checks=$((failed_checks + 1)); fi
 npx vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json "$@"
 rc=$?

@@ -28,7 +28,7 @@ export interface PricedCall {
 const normaliseModelId = (model: string) => model.replace(/^models\//, '');
 
 // Rounding to 1e-12 USD removes binary floating-point residue (0.03 × 200 ≠ 6 exactly) without losing precision that matters.
-const roundUsd = (usd: number) => Math.round(usd * 1e12) / 1e12;
+export const roundUsd = (usd: number) => Math.round(usd * 1e12) / 1e12;
 
 /**
  * Prices one call. `modelVersion` (what actually served the call) wins over the requested model,

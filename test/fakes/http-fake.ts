@@ -47,6 +47,8 @@ export interface HttpFake {
   setMode(mode: FakeMode): Promise<void>;
   /** Forgets recorded requests and fake state; keeps the mode. */
   reset(): void;
+  /** In mode `ok`, answers requests whose path starts with `pathPrefix` only after `ms` (0: at once). */
+  setDelay(ms: number, pathPrefix?: string): void;
   /** Stops listening and destroys open sockets, including hanging requests. */
   close(): Promise<void>;
 }
@@ -60,6 +62,7 @@ export async function startHttpFake(options: HttpFakeOptions): Promise<HttpFake>
   const fail = options.fail ?? ((res: ServerResponse) => sendJson(res, 500, { error: 'internal error' }));
   let mode: FakeMode = 'ok';
   let listening = false;
+  let delay = { ms: 0, pathPrefix: '/' };
 
   const server = createServer((incoming, res) => {
     void serve(incoming, res);
@@ -96,6 +99,7 @@ export async function startHttpFake(options: HttpFakeOptions): Promise<HttpFake>
       fail(res);
       return;
     }
+    if (delay.ms > 0 && request.path.startsWith(delay.pathPrefix)) await new Promise((resolve) => setTimeout(resolve, delay.ms));
     try {
       await options.handle(request, res);
     } catch (error) {
@@ -148,6 +152,9 @@ export async function startHttpFake(options: HttpFakeOptions): Promise<HttpFake>
       if (next === 'down' && previous !== 'down') await stopListening();
       // Same port on purpose: clients configured with the old URL must reconnect.
       if (next !== 'down' && previous === 'down') await listen(port);
+    },
+    setDelay(ms, pathPrefix = '/') {
+      delay = { ms, pathPrefix };
     },
     reset() {
       requests.length = 0;

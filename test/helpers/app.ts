@@ -43,7 +43,8 @@ export interface TestAppOptions {
   webRoot?: string;
 }
 
-export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+/** `env` overrides the test defaults; a variable set to undefined falls back to the service's own default. */
+export async function startTestApp(env: Record<string, string | undefined> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   // A previous app in this file left its tracer provider registered globally; a second registration
   // would be refused and spans would go to the old (shut down) processors.
   trace.disable();

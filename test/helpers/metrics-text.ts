@@ -24,9 +24,22 @@ export function parseSamples(text: string): Sample[] {
   return samples;
 }
 
-/** Sum of every series of `name` whose labels include `labels` (0 when there is none). */
+/**
+ * Sum of every series of `name` whose labels include `labels`. A missing series throws: a renamed metric
+ * or a label that is never set must fail the test, not read as 0.
+ */
 export function metricValue(text: string, name: string, labels: Labels = {}): number {
-  return parseSamples(text)
-    .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
-    .reduce((sum, sample) => sum + sample.value, 0);
+  const matching = parseSamples(text).filter(
+    (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  );
+  if (matching.length === 0) throw new Error(`no series ${name}${JSON.stringify(labels)} in the metrics text`);
+  return matching.reduce((sum, sample) => sum + sample.value, 0);
+}
+
+/**
+ * Like `metricValue`, but 0 while the metric has recorded no series at all: for a reading taken before the
+ * work under test, or where the work must not have reached the metric. A missing label value still throws.
+ */
+export function metricValueIfAny(text: string, name: string, labels: Labels = {}): number {
+  return parseSamples(text).some((sample) => sample.name === name) ? metricValue(text, name, labels) : 0;
 }

@@ -3,33 +3,70 @@ import type { FastifyInstance } from 'fastify';
 import type { StartedTelemetry } from '../../src/telemetry/index.js';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { startLangfuseFake, type LangfuseFake } from '../fakes/langfuse.js';
+import { startLangSmithFake, type LangSmithFake, type LangSmithRun } from '../fakes/langsmith.js';
 import { startLokiFake, type LokiFake } from '../fakes/loki.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../fakes/otlp.js';
 import { startTestApp } from '../helpers/app.js';
+import { metricValue } from '../helpers/metrics-text.js';
 
-// One query with every sink on, checked in every sink after a clean shutdown: the same trace id and the
-// same numbers everywhere. Usage follows the issue: prompt 1200 (200 cached), candidates 300, thoughts 100.
+// The contract call with every sink on (LangSmith included), checked in every sink after a clean
+// shutdown with exact equality: Gemini usage {prompt 1200, cached 200, candidates 300, thoughts 100} on
+// gemini-2.5-flash costs $0.001306 = 1000 × 0.30 + 200 × 0.03 + (300 + 100) × 2.50 per 1M tokens.
+const model = 'gemini-2.5-flash';
 const expectedTokens = { input: 1000, cached: 200, output: 300, reasoning: 100, total: 1600 };
 const expectedCost = 0.001306;
+const expectedCostDetails = { input: 0.0003, input_cached_tokens: 0.000006, output: 0.001, total: expectedCost };
 const query = 'What are the latest advances in RAG systems?';
+const langsmithKey = 'ls-all-sinks-key';
 
 let gemini: GeminiFake;
 let otlp: OtlpReceiver;
 let langfuse: LangfuseFake;
+let langsmith: LangSmithFake;
 let loki: LokiFake;
 let telemetry: StartedTelemetry;
 let app: FastifyInstance;
-let body: { answer: string; sources: unknown[]; metadata: Record<string, any> };
+type QueryBody = { answer: string; sources: unknown[]; metadata: Record<string, any> };
+/** The contract call; `metricsText`/`openMetricsText` are read right after it, so they hold it alone. */
+let body: QueryBody;
 let metricsText = '';
 let openMetricsText = '';
+/** A second query, under an incoming traceparent, which gets the unhelpful verdict. */
 const incomingTraceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-let propagatedTraceId = '';
+let propagated: QueryBody;
+
+const ask = async (headers: Record<string, string> = {}, extra: Record<string, string> = {}) => {
+  const response = await app.inject({ method: 'POST', url: '/api/query', headers, payload: { query, ...extra } });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json() as QueryBody;
+};
+
+/** The LangSmith runs of a trace, once all four (orchestrator, retriever, reasoner, llm) have arrived. */
+async function langsmithRuns(otelTraceId: string): Promise<LangSmithRun[]> {
+  const inTrace = (runs: LangSmithRun[]) => {
+    const root = runs.find((run) => (run.extra?.metadata as Record<string, unknown> | undefined)?.otel_trace_id === otelTraceId);
+    return root ? runs.filter((run) => run.trace_id === root.id) : [];
+  };
+  return inTrace(await langsmith.waitForRuns((runs) => inTrace(runs).length === 4, 10_000));
+}
+
+async function sendFeedback(answer: QueryBody, isHelpful: boolean, comment: string) {
+  // LangSmith attaches feedback to the root run, which must have been sent first.
+  await langsmithRuns(answer.metadata.trace_id);
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/feedback',
+    payload: { trace_id: answer.metadata.trace_id, is_helpful: isHelpful, comment, user_id: 'user-1', feedback_token: answer.metadata.feedback_token },
+  });
+  expect(response.statusCode, response.body).toBe(200);
+}
 
 beforeAll(async () => {
-  [gemini, otlp, langfuse, loki] = await Promise.all([
-    startGeminiFake({ modelVersion: 'gemini-2.5-flash' }),
+  [gemini, otlp, langfuse, langsmith, loki] = await Promise.all([
+    startGeminiFake({ modelVersion: model }),
     startOtlpReceiver(),
     startLangfuseFake(),
+    startLangSmithFake({ apiKey: langsmithKey }),
     startLokiFake(),
   ]);
   const service = await startTestApp(
@@ -41,6 +78,9 @@ beforeAll(async () => {
       LANGFUSE_PUBLIC_KEY: 'pk-lf-test',
       LANGFUSE_SECRET_KEY: 'sk-lf-test',
       LANGFUSE_BASE_URL: langfuse.url,
+      LANGSMITH_TRACING: 'true',
+      LANGSMITH_API_KEY: langsmithKey,
+      LANGSMITH_ENDPOINT: langsmith.url,
       LOKI_URL: loki.url,
       LOG_LEVEL: 'info',
       APP_ENV: 'development',
@@ -54,24 +94,12 @@ beforeAll(async () => {
   telemetry = service.telemetry;
   app = service.app;
 
-  const response = await app.inject({ method: 'POST', url: '/api/query', payload: { query, user_id: 'user-1', session_id: 'session-1' } });
-  expect(response.statusCode, response.body).toBe(200);
-  body = response.json();
-  const feedback = await app.inject({
-    method: 'POST',
-    url: '/api/feedback',
-    payload: { trace_id: body.metadata.trace_id, is_helpful: true, comment: 'useful', user_id: 'user-1', feedback_token: body.metadata.feedback_token },
-  });
-  expect(feedback.statusCode, feedback.body).toBe(200);
-  const propagated = await app.inject({
-    method: 'POST',
-    url: '/api/query',
-    headers: { traceparent: `00-${incomingTraceId}-00f067aa0ba902b7-01` },
-    payload: { query },
-  });
-  propagatedTraceId = propagated.json().metadata.trace_id;
+  body = await ask({}, { user_id: 'user-1', session_id: 'session-1' });
   metricsText = (await app.inject({ url: '/metrics' })).body;
   openMetricsText = (await app.inject({ url: '/metrics', headers: { accept: 'application/openmetrics-text; version=1.0.0' } })).body;
+  await sendFeedback(body, true, 'useful');
+  propagated = await ask({ traceparent: `00-${incomingTraceId}-00f067aa0ba902b7-01` }, { user_id: 'user-1' });
+  await sendFeedback(propagated, false, 'not useful');
 
   // Shut down as main.ts does: everything produced so far must reach the fakes.
   await app.close();
@@ -79,15 +107,15 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([gemini?.close(), otlp?.close(), langfuse?.close(), loki?.close()]);
+  await Promise.all([gemini?.close(), otlp?.close(), langfuse?.close(), langsmith?.close(), loki?.close()]);
 });
 
-describe('one query with every sink on', () => {
+describe('the contract call with every sink on', () => {
   it('answers with sources and exact usage and cost from the Gemini response', () => {
     expect(body.answer.length).toBeGreaterThan(0);
     expect(body.sources.length).toBeGreaterThan(0);
     expect(body.metadata.trace_id).toMatch(/^[0-9a-f]{32}$/);
-    expect(body.metadata.model).toBe('gemini-2.5-flash');
+    expect(body.metadata.model).toBe(model);
     expect(body.metadata.tokens).toEqual(expectedTokens);
     expect(body.metadata.cost_usd).toBe(expectedCost);
     expect(body.metadata.prompt).toEqual({ name: 'research-answer', version: 2 });
@@ -95,16 +123,27 @@ describe('one query with every sink on', () => {
   });
 
   it('honours an incoming W3C traceparent', () => {
-    expect(propagatedTraceId).toBe(incomingTraceId);
+    expect(propagated.metadata.trace_id).toBe(incomingTraceId);
   });
 
-  it('exports the same cost and tokens to Prometheus, with the trace id as exemplar', () => {
-    expect(metricsText).toContain(`llm_cost_total{model="gemini-2.5-flash",prompt_version="2"} ${expectedCost * 2}`);
-    expect(metricsText).toContain('llm_tokens_total{model="gemini-2.5-flash",type="cached"} 400');
-    expect(metricsText).toContain('llm_tokens_total{model="gemini-2.5-flash",type="reasoning"} 200');
+  it('counts every token series and the cost in Prometheus exactly', () => {
+    for (const [type, tokens] of Object.entries(expectedTokens).filter(([type]) => type !== 'total')) {
+      expect(metricValue(metricsText, 'llm_tokens_total', { model, type }), type).toBe(tokens);
+    }
+    expect(metricValue(metricsText, 'llm_cost_total', { model, prompt_version: '2' })).toBe(expectedCost);
+    expect(metricValue(metricsText, 'llm_requests_total', { model, status: 'success' })).toBe(1);
+    expect(metricValue(metricsText, 'query_cost_usd_sum', { query_type: 'survey' })).toBe(expectedCost);
+    expect(metricValue(metricsText, 'active_sessions')).toBe(1);
     expect(metricsText).not.toContain(' # {trace_id=');
-    const exemplarTraceIds = [...openMetricsText.matchAll(/llm_latency_seconds_bucket\{[^}]*\} \d+ # \{trace_id="([0-9a-f]{32})"\}/g)].map((m) => m[1]);
-    expect(exemplarTraceIds).toContain(propagatedTraceId);
+  });
+
+  it('puts the trace id and the cost on the query_cost_usd exemplar, and the trace id on the latency exemplar', () => {
+    const exemplars = (metric: string) =>
+      [...openMetricsText.matchAll(new RegExp(`^${metric}_bucket\\{([^}]*)\\} \\d+ # \\{trace_id="([0-9a-f]{32})"\\} (\\S+)`, 'gm'))].map(
+        ([, labels, traceId, value]) => ({ labels, traceId, value: Number(value) }),
+      );
+    expect(exemplars('query_cost_usd')).toEqual([{ labels: 'le="0.005",query_type="survey"', traceId: body.metadata.trace_id, value: expectedCost }]);
+    expect(exemplars('llm_latency_seconds').map(({ traceId }) => traceId)).toEqual([body.metadata.trace_id]);
     expect(openMetricsText.trimEnd().endsWith('# EOF')).toBe(true);
   });
 
@@ -115,7 +154,7 @@ describe('one query with every sink on', () => {
     const orchestrator = byName('invoke_agent orchestrator');
     const retriever = byName('invoke_agent retriever');
     const reasoner = byName('invoke_agent reasoner');
-    const generation = byName('generate_content gemini-2.5-flash');
+    const generation = byName(`generate_content ${model}`);
     expect(http, spans.map((s) => s.name).join(', ')).toBeDefined();
     expect(http?.kind).toBe(2);
     expect(orchestrator?.parentSpanId).toBe(http?.spanId);
@@ -126,8 +165,8 @@ describe('one query with every sink on', () => {
     expect(generation?.attributes).toMatchObject({
       'gen_ai.operation.name': 'generate_content',
       'gen_ai.provider.name': 'gcp.gemini',
-      'gen_ai.request.model': 'gemini-2.5-flash',
-      'gen_ai.response.model': 'gemini-2.5-flash',
+      'gen_ai.request.model': model,
+      'gen_ai.response.model': model,
       'gen_ai.usage.input_tokens': 1200,
       'gen_ai.usage.cache_read.input_tokens': 200,
       'gen_ai.usage.output_tokens': 400,
@@ -139,14 +178,13 @@ describe('one query with every sink on', () => {
     expect(Object.keys(generation?.attributes ?? {}).filter((key) => key.endsWith('.input') || key.endsWith('.output'))).toEqual([]);
   });
 
-  it('sends LangFuse the generation with usage, cost and prompt version under the same trace id', () => {
+  it('sends LangFuse the generation with its usage, the whole cost breakdown and the prompt version', () => {
     const generation = langfuse
       .observations()
       .find((observation) => observation.traceId === body.metadata.trace_id && observation.type === 'generation');
-    expect(generation).toBeDefined();
-    expect(generation?.model).toBe('gemini-2.5-flash');
+    expect(generation?.model).toBe(model);
     expect(generation?.usageDetails).toEqual({ input: 1000, input_cached_tokens: 200, output: 300, output_reasoning_tokens: 100, total: 1600 });
-    expect(generation?.costDetails?.total).toBe(expectedCost);
+    expect(generation?.costDetails).toEqual(expectedCostDetails);
     expect(generation?.promptName).toBe('research-answer');
     expect(generation?.promptVersion).toBe(2);
     expect(generation?.level).toBe('DEFAULT');
@@ -156,17 +194,57 @@ describe('one query with every sink on', () => {
     expect(root?.attributes['langfuse.trace.metadata.query_type']).toBe('survey');
   });
 
-  it('records the feedback as the LangFuse score user-feedback', () => {
-    const score = langfuse.scores().find((s) => s.traceId === body.metadata.trace_id);
-    expect(score).toMatchObject({ name: 'user-feedback', value: 1, comment: 'useful' });
+  it('sends LangSmith the llm run with its usage and the whole cost breakdown', async () => {
+    const llm = (await langsmithRuns(body.metadata.trace_id)).find((run) => run.run_type === 'llm');
+    const usageMetadata = {
+      input_tokens: 1200,
+      output_tokens: 400,
+      total_tokens: 1600,
+      input_token_details: { cache_read: 200 },
+      output_token_details: { reasoning: 100 },
+      input_cost: 0.000306,
+      output_cost: 0.001,
+      total_cost: expectedCost,
+      input_cost_details: { cache_read: 0.000006 },
+    };
+    expect(llm?.outputs?.usage_metadata).toEqual(usageMetadata);
+    expect(llm?.extra?.metadata).toMatchObject({ ls_provider: 'google', ls_model_name: model, usage_metadata: usageMetadata });
   });
 
-  it('ships log lines to Loki with the trace id as structured metadata, and the same cost', async () => {
+  it('records each verdict with its value: LangFuse score user-feedback and LangSmith feedback, 1 and 0', async () => {
+    const verdicts = [
+      { answer: body, value: 1, comment: 'useful' },
+      { answer: propagated, value: 0, comment: 'not useful' },
+    ];
+    for (const { answer, value, comment } of verdicts) {
+      const traceId = answer.metadata.trace_id;
+      expect(langfuse.scores().filter((score) => score.traceId === traceId)).toEqual([
+        expect.objectContaining({ name: 'user-feedback', value, comment, dataType: 'BOOLEAN', metadata: { user_id: 'user-1' } }),
+      ]);
+      const root = (await langsmithRuns(traceId)).find((run) => run.name === 'orchestrator');
+      expect(langsmith.feedback().filter((feedback) => feedback.run_id === root?.id)).toEqual([
+        expect.objectContaining({ key: 'user-feedback', score: value, comment }),
+      ]);
+    }
+  });
+
+  it('ships the llm_call line to Loki with the trace id as structured metadata and the same numbers', async () => {
     const entries = await loki.entries();
     const ofTrace = entries.filter((entry) => entry.metadata?.trace_id === body.metadata.trace_id);
-    expect(ofTrace.length).toBeGreaterThanOrEqual(2);
-    const llmLine = ofTrace.map((entry) => JSON.parse(entry.line)).find((line) => line.event === 'llm_call');
-    expect(llmLine).toMatchObject({ cost_usd: expectedCost, tokens: expectedTokens, prompt: { version: 2 }, trace_id: body.metadata.trace_id });
+    const llmLines = ofTrace.map((entry) => JSON.parse(entry.line)).filter((line) => line.event === 'llm_call');
+    expect(llmLines).toEqual([
+      expect.objectContaining({
+        msg: 'llm call',
+        status: 'success',
+        model,
+        response_model: model,
+        tokens: expectedTokens,
+        cost_usd: expectedCost,
+        attempts: 1,
+        prompt: { name: 'research-answer', version: 2 },
+        trace_id: body.metadata.trace_id,
+      }),
+    ]);
     expect(Object.keys(ofTrace[0]?.labels ?? {}).sort()).toEqual(['environment', 'level', 'service']);
   });
 });

@@ -36,10 +36,37 @@ describe('priceCall', () => {
   it('ships a dated, sourced table with every model the issue lists', () => {
     const table = defaultPriceTable as typeof defaultPriceTable & { source: string; checked: string };
     expect(table.version).toBe('2026-08');
-    expect(table.source).toMatch(/ai\.google\.dev/);
-    for (const model of ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-3-flash-preview', 'gemini-3.1-pro-preview']) {
-      expect(table.models[model], model).toBeDefined();
-    }
+    expect(table.checked).toBe('2026-08-13');
+    expect(table.source).toMatch(/ai\.google\.dev\/gemini-api\/docs\/pricing/);
+    expect(table.source).toMatch(/pydantic\/genai-prices .*@ d492ce0/);
     expect(priceCall(usage(100_000, 100_000, 100_000, 0), ['gemini-3.1-pro-preview']).costUsd).toBe(1.42);
+  });
+
+  // Per 1M tokens, Standard paid tier, as the table's cited source gives them (Google's pricing page via
+  // genai-prices @ d492ce0, 2026-08-13). A rate that changes must change here too, with its new source.
+  it('pins every rate of every model', () => {
+    expect(defaultPriceTable.models).toEqual({
+      'gemini-2.5-pro': { input: 1.25, output: 10, cached: 0.125, longContext: { threshold: 200_000, input: 2.5, output: 15, cached: 0.25 } },
+      'gemini-2.5-flash': { input: 0.3, output: 2.5, cached: 0.03 },
+      'gemini-2.5-flash-lite': { input: 0.1, output: 0.4, cached: 0.01 },
+      'gemini-3-flash-preview': { input: 0.5, output: 3, cached: 0.05 },
+      'gemini-3.1-pro-preview': { input: 2, output: 12, cached: 0.2, longContext: { threshold: 200_000, input: 4, output: 18, cached: 0.4 } },
+      'offline-extractive': { input: 0, output: 0, cached: 0 },
+    });
+  });
+
+  it.each([
+    ['gemini-2.5-flash-lite', 0.1, 0.01, 0.4],
+    ['gemini-2.5-flash', 0.3, 0.03, 2.5],
+    ['gemini-2.5-pro', 1.25, 0.125, 10],
+    ['gemini-3-flash-preview', 0.5, 0.05, 3],
+    ['gemini-3.1-pro-preview', 2, 0.2, 12],
+  ])('charges %s its input, cached and output rates below 200k prompt tokens', (model, input, cached, output) => {
+    // 100k tokens of one kind: below the long-context threshold, so each figure is a tenth of the rate.
+    const priced = (kind: 'input' | 'cached' | 'output') =>
+      priceCall(usage(kind === 'input' ? 100_000 : 0, kind === 'cached' ? 100_000 : 0, kind === 'output' ? 100_000 : 0, 0), [model]).costUsd;
+    expect(priced('input')).toBeCloseTo(input / 10, 12);
+    expect(priced('cached')).toBeCloseTo(cached / 10, 12);
+    expect(priced('output')).toBeCloseTo(output / 10, 12);
   });
 });

@@ -11,6 +11,8 @@ describe('usageFromGemini', () => {
   it('treats missing fields as zero and derives the total', () => {
     expect(usageFromGemini({ promptTokenCount: 10 })).toEqual({ input: 10, cached: 0, output: 0, reasoning: 0, total: 10 });
     expect(usageFromGemini(undefined)).toEqual({ input: 0, cached: 0, output: 0, reasoning: 0, total: 0 });
+    // Without totalTokenCount: prompt (cached included) + candidates + thoughts.
+    expect(usageFromGemini({ promptTokenCount: 1200, cachedContentTokenCount: 200, candidatesTokenCount: 300, thoughtsTokenCount: 100 }).total).toBe(1600);
   });
 
   it('counts tool-use prompt tokens as input', () => {

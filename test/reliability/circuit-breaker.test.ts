@@ -36,21 +36,22 @@ describe('per-model circuit breaker', () => {
     expect(await breakerState()).toBe(2);
 
     const callsBefore = sinks.gemini.requests.length;
-    const started = performance.now();
     const response = await ask();
     expect(response.statusCode).toBe(503);
     expect(response.json()).toMatchObject({ error: 'llm_circuit_open', trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(response.headers['retry-after']).toBeDefined();
+    // Fast means no model round trip.
     expect(sinks.gemini.requests.length).toBe(callsBefore);
-    // Fast means no model round trip; the bound only guards against a hang.
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(metricValue(await service.metricsText(), 'llm_errors_total', { error_type: 'circuit_open' })).toBe(1);
   });
 
   it('lets a trial call through after LLM_CIRCUIT_RESET_MS and closes again once the model answers', async () => {
+    // Open it here too (a trial that fails opens it again), so that this test does not rely on the one before.
+    await sinks.gemini.setMode('fail');
+    for (let i = 0; i < failuresToOpen && (i === 0 || (await breakerState()) !== 2); i += 1) await ask();
+    expect(await breakerState()).toBe(2);
     await sinks.gemini.setMode('ok');
-    await new Promise((resolve) => setTimeout(resolve, resetMs + 50));
-    expect(await breakerState()).toBe(1);
+    await pollUntil(breakerState, (state) => state === 1, 5000, (state) => `breaker state ${state}`);
     const response = await ask();
     expect(response.statusCode, response.body).toBe(200);
     await pollUntil(breakerState, (state) => state === 0, 2000, (state) => `breaker state ${state}`);

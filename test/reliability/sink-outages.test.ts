@@ -4,7 +4,6 @@ import { pollUntil } from '../fakes/http-fake.js';
 import { linesWithMessage, startTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeSinks, type FakeSinks, type TelemetrySink } from '../helpers/fake-sinks.js';
 import { metricValue } from '../helpers/metrics-text.js';
-import { median } from '../helpers/stats.js';
 
 // The in-process sinks (Jaeger/OTLP, LangFuse, LangSmith) are taken down, hung and made to fail while
 // queries keep coming. Loki lives in pino's worker thread and is covered with a real process in
@@ -25,68 +24,69 @@ const sinkEnv = (fakes: FakeSinks, extra: Record<string, string> = {}) => ({
 
 beforeAll(async () => {
   sinks = await startFakeSinks();
+  service = await startTestApp(sinkEnv(sinks));
 });
 afterAll(async () => {
   await service?.close();
   await sinks?.close();
 });
 
-/** Sends queries one after another, then feedback on the last (scores and LangSmith feedback); returns latencies. */
-async function queryPhase(count: number, { feedback = true } = {}): Promise<number[]> {
-  const latencies: number[] = [];
+/** Sends queries one after another, then feedback on the last (scores and LangSmith feedback). */
+async function queryPhase(count: number, { feedback = true } = {}): Promise<void> {
   let last: { trace_id: string; feedback_token: string } | undefined;
   for (let i = 0; i < count; i += 1) {
-    const started = performance.now();
     const response = await service.app.inject({ method: 'POST', url: '/api/query', payload: { query: `What is retrieval-augmented generation? (${i})` } });
-    latencies.push(performance.now() - started);
     expect(response.statusCode, response.body).toBe(200);
     last = (response.json() as { metadata: { trace_id: string; feedback_token: string } }).metadata;
   }
-  if (!feedback) return latencies;
+  if (!feedback) return;
   const response = await service.app.inject({
     method: 'POST',
     url: '/api/feedback',
     payload: { trace_id: last?.trace_id, is_helpful: true, feedback_token: last?.feedback_token },
   });
   expect(response.statusCode, response.body).toBe(200);
-  return latencies;
 }
 
 const failures = async (sink: TelemetrySink) =>
   metricValue(await service.metricsText(), 'telemetry_export_failures_total', { sink });
 
-describe('a telemetry sink that is down, hanging or failing', () => {
-  let healthyMedianMs = 0;
+/** One phase with every sink in `mode`, until each sink has counted a failure beyond what it had. */
+async function faultPhase(mode: FakeMode) {
+  const before = Object.fromEntries(await Promise.all(sinkNames.map(async (sink) => [sink, await failures(sink)] as const)));
+  await Promise.all(sinkNames.map((sink) => sinks.setMode(sink, mode)));
+  try {
+    // Every query still gets its 200. How much latency a sink outage adds is a figure, measured by
+    // scripts/measure-failure-modes.ts and the bench's "every sink hanging" run, not asserted here.
+    await queryPhase(queriesPerPhase);
+    for (const sink of sinkNames) {
+      // A hanging sink is only counted once its export times out, so this also shows that exports do.
+      await pollUntil(() => failures(sink), (count) => count > (before[sink] as number), 10_000, (count) => `${sink} failures: ${count}`);
+    }
+  } finally {
+    await Promise.all(sinkNames.map((sink) => sinks.setMode(sink, 'ok')));
+  }
+}
 
+describe('a telemetry sink that is down, hanging or failing', () => {
   it('serves normally with every sink healthy (the baseline)', async () => {
-    service = await startTestApp(sinkEnv(sinks));
     await queryPhase(5, { feedback: false }); // warm-up: first requests compile and connect
     // LangSmith creates the project with the first runs; feedback sent before that cannot be placed.
     await sinks.langsmith.waitForRuns((runs) => runs.length > 0);
-    healthyMedianMs = median(await queryPhase(queriesPerPhase));
+    await queryPhase(queriesPerPhase);
     for (const sink of sinkNames) expect(await failures(sink)).toBe(0);
   });
 
-  it.each(faults)('sinks %s: queries still succeed at about the same latency, and every sink counts its failures', async (mode) => {
-    const before = Object.fromEntries(await Promise.all(sinkNames.map(async (sink) => [sink, await failures(sink)] as const)));
-    await Promise.all(sinkNames.map((sink) => sinks.setMode(sink, mode)));
-    try {
-      const latencies = await queryPhase(queriesPerPhase);
-      // Loose on purpose: the point is "not blocked on the sink" (a hang would add 500 ms or more per request).
-      expect(median(latencies)).toBeLessThan(Math.max(healthyMedianMs * 4, healthyMedianMs + 100));
-      for (const sink of sinkNames) {
-        // A hanging sink is only counted once its export times out, so this also shows that exports do.
-        await pollUntil(() => failures(sink), (count) => count > (before[sink] as number), 10_000, (count) => `${sink} failures: ${count}`);
-      }
-    } finally {
-      await Promise.all(sinkNames.map((sink) => sinks.setMode(sink, 'ok')));
-    }
+  it.each(faults)('sinks %s: queries still succeed, and every sink counts its failures', async (mode) => {
+    await faultPhase(mode);
   });
 
-  it('logged each failing sink once for the whole run, not once per failure', async () => {
+  it('logs each failing sink once per 30 s, not once per failure', async () => {
+    // Two outages at least, whether or not the tests above ran first.
+    for (const mode of ['fail', 'down'] as const) await faultPhase(mode);
     const warnings = linesWithMessage(service.logs, 'telemetry export failed');
     for (const sink of sinkNames) {
-      expect(await failures(sink)).toBeGreaterThanOrEqual(faults.length);
+      expect(await failures(sink)).toBeGreaterThanOrEqual(2);
       expect(warnings.filter((line) => line.sink === sink), sink).toHaveLength(1);
     }
   });

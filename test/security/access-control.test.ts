@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMetricsServer } from '../../src/metrics-server.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { metricValue } from '../helpers/metrics-text.js';
 import { freePort } from '../ops/processes.js';
 
 let service: TestApp | undefined;
@@ -57,24 +58,27 @@ describe('API keys (API_KEYS)', () => {
 describe('/metrics access', () => {
   it('requires METRICS_TOKEN as a Bearer token when one is set', async () => {
     service = await startTestApp({ METRICS_TOKEN: 'scrape-secret', API_KEYS: 'key-one' });
+    expect((await query({ authorization: 'Bearer key-one' })).statusCode).toBe(200);
     for (const authorization of [undefined, 'Bearer wrong', 'Bearer key-one', 'Bearer scrape-secre']) {
       const response = await service.app.inject({ url: '/metrics', headers: authorization ? { authorization } : {} });
       expect(response.statusCode, authorization).toBe(401);
     }
     const allowed = await service.app.inject({ url: '/metrics', headers: { authorization: 'Bearer scrape-secret' } });
     expect(allowed.statusCode).toBe(200);
-    expect(allowed.body).toContain('llm_requests_total');
+    expect(metricValue(allowed.body, 'llm_requests_total', { status: 'success' })).toBe(1);
   });
 
   it('moves /metrics off the public listener when METRICS_PORT is set', async () => {
     const port = await freePort();
     service = await startTestApp({ METRICS_PORT: String(port), HOST: '127.0.0.1' });
     expect((await service.app.inject({ url: '/metrics' })).statusCode).toBe(404);
+    expect((await query()).statusCode).toBe(200);
     const metricsServer = await startMetricsServer(service.config, service.telemetry);
     try {
       const response = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(response.status).toBe(200);
-      expect(await response.text()).toContain('telemetry_export_failures_total');
+      // The same registry as the app's: the query answered above is counted there.
+      expect(metricValue(await response.text(), 'llm_requests_total', { status: 'success' })).toBe(1);
     } finally {
       await metricsServer.close();
     }

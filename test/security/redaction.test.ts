@@ -74,11 +74,13 @@ async function runScenario(captureContent: boolean): Promise<Collected> {
 }
 
 describe.each([false, true])('redaction with CAPTURE_CONTENT=%s', (captureContent) => {
-  let collected: Collected;
+  // One scenario per setting, run by whichever test needs it first: each test also passes when run alone.
+  let scenario: Promise<Collected> | undefined;
+  const collected = () => (scenario ??= runScenario(captureContent));
 
   it('keeps every canary secret out of every sink, stdout and /metrics', async () => {
-    collected = await runScenario(captureContent);
-    const places = { ...collected.sinks, stdout: collected.stdout, metrics: collected.metrics };
+    const { sinks, stdout, metrics } = await collected();
+    const places = { ...sinks, stdout, metrics };
     for (const [place, text] of Object.entries(places)) {
       expect(text.length, `${place} received nothing`).toBeGreaterThan(0);
       for (const [name, canary] of Object.entries(canaries)) {
@@ -87,15 +89,17 @@ describe.each([false, true])('redaction with CAPTURE_CONTENT=%s', (captureConten
     }
   }, 40_000);
 
-  it('keeps the question in LangFuse and LangSmith, masked where it matched REDACT_PATTERNS', () => {
+  it('keeps the question in LangFuse and LangSmith, masked where it matched REDACT_PATTERNS', async () => {
+    const { sinks } = await collected();
     for (const sink of ['langfuse', 'langsmith'] as const) {
-      expect(collected.sinks[sink], sink).toContain(contentMarker);
-      expect(collected.sinks[sink], sink).toContain('[REDACTED]');
+      expect(sinks[sink], sink).toContain(contentMarker);
+      expect(sinks[sink], sink).toContain('[REDACTED]');
     }
-  });
+  }, 40_000);
 
-  it(`${captureContent ? 'also puts' : 'keeps'} prompt text ${captureContent ? 'in' : 'out of'} Jaeger spans and logs`, () => {
-    for (const place of ['otlp', 'loki'] as const) expect(collected.sinks[place].includes(contentMarker), place).toBe(captureContent);
-    expect(collected.stdout.includes(contentMarker), 'stdout').toBe(captureContent);
-  });
+  it(`${captureContent ? 'also puts' : 'keeps'} prompt text ${captureContent ? 'in' : 'out of'} Jaeger spans and logs`, async () => {
+    const { sinks, stdout } = await collected();
+    for (const place of ['otlp', 'loki'] as const) expect(sinks[place].includes(contentMarker), place).toBe(captureContent);
+    expect(stdout.includes(contentMarker), 'stdout').toBe(captureContent);
+  }, 40_000);
 });

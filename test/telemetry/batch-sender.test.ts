@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createBatchSender } from '../../src/telemetry/support/batch-sender.js';
 
 const options = { maxQueued: 5, batchSize: 3, intervalMs: 20, maxConcurrent: 1 };
@@ -18,15 +18,25 @@ function recorder(delay?: (batch: number[]) => Promise<void>) {
   return { batches, dropped, abandoned, callbacks };
 }
 
+// Fake timers: the interval and the flush deadline are checked to the millisecond, whatever the load.
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('createBatchSender', () => {
   it('sends a full batch at once and a partial one after the interval, never in the caller’s tick', async () => {
     const { batches, callbacks } = recorder();
     const sender = createBatchSender(options, callbacks);
     [1, 2, 3, 4].forEach((item) => sender.enqueue(item));
     expect(batches).toEqual([]);
-    await new Promise((resolve) => setImmediate(resolve));
+    await vi.advanceTimersByTimeAsync(0);
     expect(batches).toEqual([[1, 2, 3]]);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await vi.advanceTimersByTimeAsync(options.intervalMs - 1);
+    expect(batches).toEqual([[1, 2, 3]]);
+    await vi.advanceTimersByTimeAsync(1);
     expect(batches).toEqual([[1, 2, 3], [4]]);
   });
 
@@ -34,14 +44,20 @@ describe('createBatchSender', () => {
     const { batches, dropped, abandoned, callbacks } = recorder(() => new Promise<void>(() => {}));
     const sender = createBatchSender(options, callbacks);
     [1, 2, 3].forEach((item) => sender.enqueue(item));
-    await new Promise((resolve) => setImmediate(resolve));
+    await vi.advanceTimersByTimeAsync(0);
     expect(batches).toEqual([[1, 2, 3]]);
     [4, 5, 6, 7, 8, 9, 10].forEach((item) => sender.enqueue(item));
     expect(dropped).toEqual([4, 5]);
     expect(sender.queued).toBe(5);
-    const started = Date.now();
-    await sender.flush(100);
-    expect(Date.now() - started).toBeLessThan(400);
+    let flushed = false;
+    const flushing = sender.flush(100).then(() => {
+      flushed = true;
+    });
+    await vi.advanceTimersByTimeAsync(99);
+    expect(flushed).toBe(false);
+    expect(abandoned).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    await flushing;
     expect(batches.slice(1)).toEqual([[6, 7, 8], [9, 10]]);
     expect(abandoned).toEqual([[1, 2, 3], [6, 7, 8], [9, 10]]);
     expect(sender.inFlight).toBe(0);
@@ -59,7 +75,9 @@ describe('createBatchSender', () => {
     const { batches, abandoned, callbacks } = recorder(() => new Promise((resolve) => setTimeout(resolve, 30)));
     const sender = createBatchSender({ ...options, intervalMs: 60_000 }, callbacks);
     [1, 2].forEach((item) => sender.enqueue(item));
-    await sender.flush(1000);
+    const flushing = sender.flush(1000);
+    await vi.advanceTimersByTimeAsync(30);
+    await flushing;
     expect(batches).toEqual([[1, 2]]);
     expect(sender.inFlight).toBe(0);
     expect(abandoned).toEqual([]);

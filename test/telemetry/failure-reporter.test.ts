@@ -4,7 +4,7 @@ import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js'
 import { metricValue } from '../helpers/metrics-text.js';
 
 const warnings: Array<Record<string, unknown>> = [];
-const logger = { warn: (fields: Record<string, unknown>) => void warnings.push(fields) };
+const logger = { warn: (fields: Record<string, unknown>, msg: string) => void warnings.push({ ...fields, msg }) };
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -30,5 +30,31 @@ describe('telemetry failure reporter', () => {
     expect(metricValue(text, 'telemetry_export_failures_total', { sink: 'otlp' })).toBe(101);
     expect(metricValue(text, 'telemetry_dropped_total', { sink: 'otlp' })).toBe(505);
     expect(metricValue(text, 'telemetry_export_failures_total', { sink: 'loki' })).toBe(1);
+  });
+
+  it('logs a sink again exactly one interval after its last warning, with what it held back', () => {
+    const reporter = createFailureReporter(createMetrics(), () => logger as never, 30_000);
+    vi.setSystemTime(1_000_000);
+    reporter.exportFailed('langfuse', 1, 'HTTP 500');
+    vi.setSystemTime(1_029_999);
+    reporter.exportFailed('langfuse', 1, 'HTTP 500');
+    expect(warnings).toHaveLength(1);
+    vi.setSystemTime(1_030_000);
+    reporter.exportFailed('langfuse', 0, 'timeout');
+    expect(warnings).toEqual([
+      { sink: 'langfuse', dropped: 1, reason: 'HTTP 500', failures_since_last_log: 0, msg: 'telemetry export failed' },
+      { sink: 'langfuse', dropped: 0, reason: 'timeout', failures_since_last_log: 1, msg: 'telemetry export failed' },
+    ]);
+  });
+
+  it('counts a drop without an export failure, and ignores a drop of nothing', async () => {
+    const metrics = createMetrics();
+    const reporter = createFailureReporter(metrics, () => logger as never);
+    reporter.dropped('langsmith', 3);
+    reporter.dropped('langsmith', 0);
+    const text = await metrics.registry.metrics();
+    expect(metricValue(text, 'telemetry_dropped_total', { sink: 'langsmith' })).toBe(3);
+    expect(metricValue(text, 'telemetry_export_failures_total', { sink: 'langsmith' })).toBe(0);
+    expect(warnings).toEqual([]);
   });
 });

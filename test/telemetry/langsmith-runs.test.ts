@@ -117,10 +117,12 @@ describe('buildRuns', () => {
       context,
     );
     expect(runs).toHaveLength(4);
-    const ids = new Set<string | undefined>();
-    for (const run of runs) {
-      if (run.parent_run_id) expect(ids.has(run.parent_run_id)).toBe(true);
-      ids.add(run.id);
+    const position = new Map(runs.map((run, index) => [run.id, index]));
+    expect(runs[0]?.parent_run_id).toBeUndefined();
+    // Every other run has a parent, and that parent comes before it.
+    for (const [index, run] of runs.entries()) {
+      if (index === 0) continue;
+      expect(position.get(run.parent_run_id), run.name).toBeLessThan(index);
     }
   });
 

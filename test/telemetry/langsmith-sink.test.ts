@@ -73,6 +73,15 @@ describe('LangSmith sink', () => {
     expect(reporter.exportFailed).toHaveBeenCalledWith('langsmith', 4, 'run queue full');
   });
 
+  it('bounds the unfinished traces at 1024 and counts the records of the one it drops', () => {
+    const { observer, reporter } = observe();
+    // Records whose root never ends (emitted outside a request) stay unfinished.
+    for (const traceId of traceIds(1024)) observer.onAgentEnd?.(traceFixture(traceId).retriever);
+    expect(reporter.dropped).not.toHaveBeenCalled();
+    observer.onAgentEnd?.(traceFixture('f'.repeat(32)).retriever);
+    expect(reporter.dropped.mock.calls).toEqual([['langsmith', 1]]);
+  });
+
   it('records feedback on the root run of a sent trace, and a replacing vote updates it under the same id', async () => {
     const { observer, reporter } = observe();
     const trace = traceFixture();

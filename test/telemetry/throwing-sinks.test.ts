@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { SinkName } from '../../src/telemetry/types.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { startFakeSinks, type FakeSinks } from '../helpers/fake-sinks.js';
-import { metricValue } from '../helpers/metrics-text.js';
+import { metricValue, metricValueIfAny } from '../helpers/metrics-text.js';
 
 // Each sink's own code is made to throw, one sink at a time, inside the real app with every sink on and
 // the real SDKs exporting to the fakes: the query must still answer, the model must be called once, the
@@ -59,7 +59,7 @@ async function receivedSignals(traceId: string, metricsText: string, logs: TestA
   if (fakes.langfuse.observations().some((observation) => observation.traceId === traceId && observation.type.toLowerCase() === 'generation')) {
     received.add('langfuse generation');
   }
-  if (metricValue(metricsText, 'llm_requests_total', { status: 'success' }) === 1) received.add('prometheus');
+  if (metricValueIfAny(metricsText, 'llm_requests_total', { status: 'success' }) === 1) received.add('prometheus');
   if (logs.filter((line) => line.event === 'llm_call' && line.trace_id === traceId).length === 1) received.add('log line');
   if (fakes.langsmith.runs().slice(langsmithRunsBefore).some((run) => run.run_type === 'llm')) received.add('langsmith llm run');
   return received;

@@ -1,4 +1,5 @@
 import type { KVMap, RunCreate, UsageMetadata } from 'langsmith/schemas';
+import { roundUsd } from '../../../llm/pricing.js';
 import type { LlmCallRecord } from '../../../llm/types.js';
 import { cacheMetadata } from '../../support/llm-cache.js';
 import { dottedOrderSegment, runIdFromSpan, startTimeWithOrder } from './ids.js';
@@ -185,7 +186,7 @@ export function usageMetadata({ usage, cost }: LlmCallRecord): UsageMetadata {
     output_token_details: { reasoning: usage.reasoning },
     ...(cost.details
       ? {
-          input_cost: cost.details.input + cost.details.input_cached_tokens,
+          input_cost: roundUsd(cost.details.input + cost.details.input_cached_tokens),
           output_cost: cost.details.output,
           total_cost: cost.details.total,
           input_cost_details: { cache_read: cost.details.input_cached_tokens },
