@@ -19,17 +19,20 @@ const { createLlmClient } = await import('../src/llm/client.js');
 const { createCostControls } = await import('../src/llm/cost-controls-factory.js');
 const { createGeminiProvider } = await import('../src/llm/providers/gemini.js');
 const { connectRedis, createRedisClient } = await import('../src/state/redis.js');
-const { defaultPromptName, getPrompt } = await import('../src/agents/prompts.js');
+const { createResearchPromptStore, promptSelectors } = await import('../src/prompts/index.js');
+const { promptVariables } = await import('../src/agents/reasoner.js');
 
 if (config.llm.provider !== 'gemini' || !config.llm.geminiBaseUrl) throw new Error('cache-hit needs GEMINI_API_KEY and GEMINI_BASE_URL');
 const redis = config.costControls.redis ? createRedisClient(config.costControls.redis) : undefined;
 if (redis && !(await connectRedis(redis, 5000))) throw new Error(`Redis at ${config.costControls.redis?.url} is not reachable`);
-const promptRef = { name: defaultPromptName, version: config.promptVersion };
-const template = getPrompt(promptRef);
+const prompts = createResearchPromptStore(config, { fallbackServed: () => undefined, warn: () => undefined });
+await prompts.start();
+prompts.close();
+const served = prompts.get(promptSelectors(config.prompts)[0] as Parameters<typeof prompts.get>[0]);
+const promptRef = { name: served.name, version: served.version };
 const request = (question: string) => ({
   model: config.llm.models.medium,
-  system: template.system,
-  prompt: template.render(question, []),
+  ...served.render(promptVariables(question, [])),
   promptRef,
   temperature: config.llm.temperature,
   maxOutputTokens: config.llm.maxOutputTokens,

@@ -21,18 +21,21 @@ const { createLlmClient } = await import('../src/llm/client.js');
 const { createGeminiProvider } = await import('../src/llm/providers/gemini.js');
 const { loadCorpus } = await import('../src/agents/corpus.js');
 const { createRetriever } = await import('../src/agents/retriever.js');
-const { defaultPromptName, getPrompt } = await import('../src/agents/prompts.js');
+const { createResearchPromptStore, promptSelectors } = await import('../src/prompts/index.js');
+const { promptVariables } = await import('../src/agents/reasoner.js');
 
 if (config.llm.provider !== 'gemini' || !config.llm.geminiBaseUrl) throw new Error('micro-client needs GEMINI_API_KEY and GEMINI_BASE_URL');
-const promptRef = { name: defaultPromptName, version: config.promptVersion };
-const template = getPrompt(promptRef);
+const prompts = createResearchPromptStore(config, { fallbackServed: () => undefined, warn: () => undefined });
+await prompts.start();
+prompts.close();
+const served = prompts.get(promptSelectors(config.prompts)[0] as Parameters<typeof prompts.get>[0]);
+const promptRef = { name: served.name, version: served.version };
 const passages = createRetriever(loadCorpus(config.corpusPath))
   .retrieve(benchQuery, 5)
   .papers.map(({ paper }) => ({ id: paper.id, title: paper.title, year: paper.year, summary: paper.summary }));
 const request = {
   model: config.llm.models.simple,
-  system: template.system,
-  prompt: template.render(benchQuery, passages),
+  ...served.render(promptVariables(benchQuery, passages)),
   promptRef,
   temperature: config.llm.temperature,
   maxOutputTokens: config.llm.maxOutputTokens,

@@ -3,7 +3,6 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Config } from './config/index.js';
 import { loadCorpus, type Paper } from './agents/corpus.js';
 import { createOrchestrator } from './agents/orchestrator.js';
-import { defaultPromptName, getPrompt } from './agents/prompts.js';
 import { createReasoner } from './agents/reasoner.js';
 import { createRetriever } from './agents/retriever.js';
 import { createLlmClient } from './llm/client.js';
@@ -26,6 +25,8 @@ import otel from './plugins/external/otel.js';
 import rateLimit from './plugins/external/rate-limit.js';
 import staticPage from './plugins/external/static.js';
 import swagger from './plugins/external/swagger.js';
+import type { PromptFile } from './prompts/files.js';
+import { createPromptChooser, createResearchPromptStore } from './prompts/index.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -44,6 +45,8 @@ export interface AppDependencies {
   telemetry: Telemetry;
   corpus?: Paper[];
   provider?: LlmProvider;
+  /** The research prompt's file; prompts/research-answer.yaml by default. */
+  promptFile?: PromptFile;
   /** Where repeated votes are recognised; in-process by default. */
   votes?: VoteStore;
   /** The built research page; dist/web by default. */
@@ -59,9 +62,18 @@ function createProvider(config: Config): LlmProvider {
 }
 
 /** The app factory: wires agents, plugins, routes and telemetry. Tests call it and use `inject`. */
-export async function buildApp({ config, telemetry, corpus, provider, votes, webRoot }: AppDependencies): Promise<FastifyInstance> {
-  const promptRef = { name: defaultPromptName, version: config.promptVersion };
-  getPrompt(promptRef);
+export async function buildApp({ config, telemetry, corpus, provider, promptFile, votes, webRoot }: AppDependencies): Promise<FastifyInstance> {
+  const prompts = createResearchPromptStore(
+    config,
+    {
+      fallbackServed: (reason) => telemetry.recordPromptFallback(reason),
+      warn: (fields, message) => telemetry.logger.warn(fields, message),
+      loaded: ({ version }) => telemetry.recordPromptLoaded(version),
+    },
+    promptFile,
+  );
+  // Before the app exists: a version or label that exists nowhere stops start-up, and no request waits.
+  await prompts.start();
   const papers = corpus ?? loadCorpus(config.corpusPath);
   const app = Fastify({
     ...httpServerOptions(config),
@@ -70,6 +82,7 @@ export async function buildApp({ config, telemetry, corpus, provider, votes, web
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();
   app.server.maxConnections = config.http.maxConnections;
+  app.addHook('onClose', async () => prompts.close());
   const redis = await openSharedState(app, config);
   const costControls = createCostControls(config, redis, telemetry);
   const serviceBudget = config.costControls.budget.limits.serviceUsdPerDay;
@@ -88,7 +101,7 @@ export async function buildApp({ config, telemetry, corpus, provider, votes, web
     reasoner: createReasoner(llm, telemetry.runAgent, { temperature: config.llm.temperature, maxOutputTokens: config.llm.maxOutputTokens }),
     runAgent: telemetry.runAgent,
     models: config.llm.models,
-    prompt: promptRef,
+    choosePrompt: createPromptChooser(prompts, config.prompts),
   });
   const feedbackTokens = createFeedbackTokens(config.security.feedbackSecret, config.security.feedbackTokenTtlSeconds);
   app.setValidatorCompiler(validatorCompiler);
@@ -118,9 +131,14 @@ export async function buildApp({ config, telemetry, corpus, provider, votes, web
   // Budgets that fail closed cannot answer without Redis, so only then does Redis decide readiness.
   const redisDecidesReadiness = Boolean(redis && costControls.budget?.enabled && !config.costControls.budget.failOpen);
   const readiness = async () => {
-    const checks = { config: true, corpus: papers.length > 0, ...(redis ? { redis: await redisAnswers(redis) } : {}) };
+    const checks = {
+      config: true,
+      corpus: papers.length > 0,
+      prompts: prompts.ready,
+      ...(redis ? { redis: await redisAnswers(redis) } : {}),
+    };
     return {
-      ready: checks.corpus && (!redisDecidesReadiness || checks.redis === true),
+      ready: checks.corpus && checks.prompts && (!redisDecidesReadiness || checks.redis === true),
       checks,
       provider: config.llm.provider,
       sinks: telemetry.exportSinks,

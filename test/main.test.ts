@@ -103,4 +103,17 @@ describe('npm start', () => {
     expect(code).toBe(78);
     expect(output()).toMatch(/GEMINI_API_KEY: required when LLM_PROVIDER=gemini/);
   }, 20_000);
+
+  it('fails start-up naming a pinned prompt version that exists nowhere', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', PROMPT_VERSION: '9' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(78);
+    expect(stderr).toContain('prompt research-answer: version 9 is not in prompts/research-answer.yaml');
+  }, 20_000);
 });

@@ -4,6 +4,8 @@ import type { TokenUsage } from './usage.js';
 export interface PromptRef {
   name: string;
   version: number;
+  /** The local file's version served because LangFuse could not serve it. */
+  isFallback?: boolean;
 }
 
 /** A passage the model may cite; the offline provider answers from these alone. */

@@ -34,8 +34,8 @@ export function toMetadata(answer: ResearchAnswer, latencyMs: number, feedbackTo
   };
 }
 
-/** The query-level signals of a finished answer. */
-export const answeredOutcome = (answer: ResearchAnswer, sessionKey: string | undefined): QueryOutcome => ({
+/** The query-level signals of a finished answer, `latencyMs` after the request arrived. */
+export const answeredOutcome = (answer: ResearchAnswer, sessionKey: string | undefined, latencyMs: number): QueryOutcome => ({
   status: 'success',
   queryType: answer.queryType,
   costUsd: answer.llm.cost.costUsd,
@@ -43,4 +43,6 @@ export const answeredOutcome = (answer: ResearchAnswer, sessionKey: string | und
   averageRelevance: answer.averageRelevance,
   sessionKey,
   traceId: answer.traceId,
+  promptVersion: answer.prompt.version,
+  durationSeconds: latencyMs / 1000,
 });

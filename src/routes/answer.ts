@@ -7,7 +7,7 @@ import type { QueryResponse } from './schemas.js';
 export interface AnswerDependencies {
   orchestrate: Orchestrator;
   telemetry: Pick<Telemetry, 'recordQuery'>;
-  issueFeedbackToken: (owner: AnswerOwner) => string;
+  issueFeedbackToken: (owner: AnswerOwner, promptVersion: number) => string;
 }
 
 /** Where one query runs: inside `runIn`'s trace context, for `callerId`; `fallbackTraceId` names a failure. */
@@ -27,9 +27,10 @@ export async function answerQuery(
   const started = performance.now();
   try {
     const answer = await runIn(() => orchestrate(query));
-    telemetry.recordQuery(answeredOutcome(answer, sessionKey));
-    const feedbackToken = issueFeedbackToken({ traceId: answer.traceId, callerId, userId: query.userId });
-    return { answer: answer.answer, sources: answer.sources.map(toSource), metadata: toMetadata(answer, performance.now() - started, feedbackToken) };
+    const latencyMs = performance.now() - started;
+    telemetry.recordQuery(answeredOutcome(answer, sessionKey, latencyMs));
+    const feedbackToken = issueFeedbackToken({ traceId: answer.traceId, callerId, userId: query.userId }, answer.prompt.version);
+    return { answer: answer.answer, sources: answer.sources.map(toSource), metadata: toMetadata(answer, latencyMs, feedbackToken) };
   } catch (error) {
     telemetry.recordQuery({ status: 'error', sessionKey, traceId: fallbackTraceId });
     throw error;

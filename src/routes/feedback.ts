@@ -35,7 +35,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod<Options> = async (app, { tele
       if (check !== 'valid') return reply.code(403).send(refusals[check]);
       const id = voteId(traceId, userId);
       const vote = await votes.record(id, helpful ? 'helpful' : 'unhelpful');
-      telemetry.recordFeedback({ id, traceId, helpful, comment, userId, first: vote === 'new' });
+      telemetry.recordFeedback({ id, traceId, helpful, comment, userId, first: vote === 'new', promptVersion: tokens.promptVersionOf(token) });
       return { status: 'success' as const, vote };
     },
   );

@@ -13,7 +13,7 @@ import { errorResponseSchema, queryRequestSchema } from './schemas.js';
 interface Options {
   orchestrate: Orchestrator;
   telemetry: Pick<Telemetry, 'recordQuery'>;
-  issueFeedbackToken: (owner: AnswerOwner) => string;
+  issueFeedbackToken: (owner: AnswerOwner, promptVersion: number) => string;
   heartbeatMs: number;
 }
 
@@ -53,7 +53,7 @@ export const queryStreamRoutes: FastifyPluginAsyncZod<Options> = async (app, { o
             signal: clientGone.signal,
             onPlan: (plan) => {
               const { traceId, model, prompt, queryType, complexity } = plan;
-              const feedback_token = issueFeedbackToken(owner(traceId));
+              const feedback_token = issueFeedbackToken(owner(traceId), prompt.version);
               send('meta', { trace_id: traceId, feedback_token, model, prompt, query_type: queryType, complexity });
               planned(plan);
             },
@@ -75,8 +75,8 @@ export const queryStreamRoutes: FastifyPluginAsyncZod<Options> = async (app, { o
         if (!reply.raw.writableFinished) clientGone.abort();
       });
       const finished = (answer: ResearchAnswer) => {
-        telemetry.recordQuery(answeredOutcome(answer, sessionKey));
-        send('done', toMetadata(answer, performance.now() - started, issueFeedbackToken(owner(answer.traceId))));
+        telemetry.recordQuery(answeredOutcome(answer, sessionKey, performance.now() - started));
+        send('done', toMetadata(answer, performance.now() - started, issueFeedbackToken(owner(answer.traceId), answer.prompt.version)));
       };
       const failed = (error: unknown) => {
         if (error instanceof LlmCallCancelled || clientGone.signal.aborted) {

@@ -55,7 +55,9 @@ export const queryResponseSchema = z.object({
     trace_id: traceId,
     feedback_token: z.string().describe('Send back with /api/feedback to score this answer'),
     model: z.string(),
-    prompt: z.object({ name: z.string(), version: z.number().int() }),
+    prompt: z
+      .object({ name: z.string(), version: z.number().int(), label: z.string().nullable() })
+      .describe('The prompt version that answered; label is the variant it was chosen by (null when PROMPT_VERSION pins it)'),
     query_type: z.string(),
     complexity: z.enum(['simple', 'medium', 'complex']),
     tokens: tokensSchema,

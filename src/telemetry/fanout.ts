@@ -127,13 +127,19 @@ export function createFanout(sinks: Sinks, guard: Guard) {
     },
     recordFeedback(feedback: UserFeedback) {
       // A repeated vote replaces the first in LangFuse and LangSmith; the counter keeps first verdicts only.
-      if (feedback.first) guard('prometheus', () => sinks.prometheus.feedback(feedback.helpful));
+      if (feedback.first) guard('prometheus', () => sinks.prometheus.feedback(feedback.helpful, feedback.promptVersion));
       if (sinks.langsmith) guard('langsmith', () => sinks.langsmith?.onFeedback(feedback));
       guard('langfuse', () => sinks.langfuse.feedback(feedback));
       guard('logs', () => sinks.logs.feedback(feedback));
     },
     recordHttp(exchange: HttpExchange) {
       guard('prometheus', () => sinks.prometheus.http(exchange));
+    },
+    recordPromptLoaded(version: number) {
+      guard('prometheus', () => sinks.prometheus.promptLoaded(version));
+    },
+    recordPromptFallback(reason: string) {
+      guard('prometheus', () => sinks.prometheus.promptFallback(reason));
     },
     ...costControlSignals(sinks, guard),
     recordBudgetLimit(limitUsd: number) {

@@ -57,6 +57,9 @@ export interface QueryOutcome {
   averageRelevance?: number;
   sessionKey?: string;
   traceId: string;
+  /** The prompt version that answered, and the time it took: query_duration_seconds{prompt_version}. */
+  promptVersion?: number;
+  durationSeconds?: number;
 }
 
 /** Thumbs up or down on an answer, as /api/feedback accepted it. */
@@ -69,6 +72,8 @@ export interface UserFeedback {
   userId?: string;
   /** False when this vote replaces an earlier one. */
   first: boolean;
+  /** The prompt version of the answer, from its signed feedback token. */
+  promptVersion: number;
 }
 
 /** One finished HTTP exchange; `route` is the route template, never the raw URL. */
@@ -110,6 +115,10 @@ export interface Telemetry extends LlmTelemetryPort, CostControlEvents {
   recordQuery(outcome: QueryOutcome): void;
   recordFeedback(feedback: UserFeedback): void;
   recordHttp(exchange: HttpExchange): void;
+  /** A prompt version is now served (at start-up or after a refresh). */
+  recordPromptLoaded(version: number): void;
+  /** A request was served the local prompt file because LangFuse could not serve it (bounded reason). */
+  recordPromptFallback(reason: string): void;
   /** The service's daily budget, when one is set (budget_limit_usd{scope="service"}). */
   recordBudgetLimit(limitUsd: number): void;
   /**

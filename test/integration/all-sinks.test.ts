@@ -118,7 +118,7 @@ describe('the contract call with every sink on', () => {
     expect(body.metadata.model).toBe(model);
     expect(body.metadata.tokens).toEqual(expectedTokens);
     expect(body.metadata.cost_usd).toBe(expectedCost);
-    expect(body.metadata.prompt).toEqual({ name: 'research-answer', version: 2 });
+    expect(body.metadata.prompt).toEqual({ name: 'research-answer', version: 2, label: 'production' });
     expect(body.metadata.agents.map((agent: { name: string }) => agent.name)).toEqual(['retriever', 'reasoner']);
   });
 
@@ -241,7 +241,8 @@ describe('the contract call with every sink on', () => {
         tokens: expectedTokens,
         cost_usd: expectedCost,
         attempts: 1,
-        prompt: { name: 'research-answer', version: 2 },
+        // The LangFuse fake holds no prompt here, so the file's version answered, as a fallback.
+        prompt: { name: 'research-answer', version: 2, isFallback: true },
         trace_id: body.metadata.trace_id,
       }),
     ]);

@@ -47,7 +47,7 @@ describe('POST /api/query/stream with the Gemini fake', () => {
       trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
       feedback_token: expect.any(String),
       model: 'gemini-2.5-flash',
-      prompt: { name: 'research-answer', version: 2 },
+      prompt: { name: 'research-answer', version: 2, label: 'production' },
       query_type: 'survey',
       complexity: 'medium',
     });

@@ -88,7 +88,7 @@ describe('LangSmith sink', () => {
     emit(observer, trace);
     await observer.flush?.(5000);
     const id = '0b5f3a52-4c1e-8d2a-9f00-5e6d7c8b9a01';
-    const vote = { id, traceId: trace.root.traceId, userId: 'user-1' };
+    const vote = { id, traceId: trace.root.traceId, userId: 'user-1', promptVersion: 2 };
     observer.onFeedback?.({ ...vote, helpful: false, comment: 'missed the survey', first: true });
     observer.onFeedback?.({ ...vote, helpful: true, comment: 'found it after all', first: false });
     // A first vote again, as after a restart that lost the vote store: still the same feedback.

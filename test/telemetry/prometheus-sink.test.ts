@@ -80,6 +80,28 @@ describe('Prometheus sink', () => {
     expect(metricValue(metrics, 'active_sessions')).toBe(2);
   });
 
+  it('times answered queries by prompt version, counts prompt fallbacks by reason, and starts a loaded version\'s feedback at zero', async () => {
+    const { prometheus, text, openMetrics } = sink();
+    prometheus.query({ status: 'success', costUsd: null, traceId, promptVersion: 2, durationSeconds: 0.3 });
+    prometheus.query({ status: 'success', costUsd: null, traceId, promptVersion: 2, durationSeconds: 1.2 });
+    prometheus.query({ status: 'success', costUsd: null, traceId, promptVersion: 1, durationSeconds: 0.05 });
+    prometheus.query({ status: 'error', traceId, promptVersion: 1, durationSeconds: 9 });
+    prometheus.promptFallback('timeout');
+    prometheus.promptFallback('timeout');
+    prometheus.promptFallback('not_found');
+    prometheus.promptLoaded(3);
+    const metrics = await text();
+    expect(metricValue(metrics, 'query_duration_seconds_count', { prompt_version: '2' })).toBe(2);
+    expect(metricValue(metrics, 'query_duration_seconds_sum', { prompt_version: '2' })).toBe(1.5);
+    expect(metricValue(metrics, 'query_duration_seconds_count', { prompt_version: '1' })).toBe(1);
+    expect(metricValue(metrics, 'query_duration_seconds_bucket', { prompt_version: '2', le: '1' })).toBe(1);
+    expect(await openMetrics()).toMatch(new RegExp(`query_duration_seconds_bucket\\{le="0.5",prompt_version="2"\\} 1 # \\{trace_id="${traceId}"\\} 0.3`));
+    expect(metricValue(metrics, 'prompt_fallback_total', { reason: 'timeout' })).toBe(2);
+    expect(metricValue(metrics, 'prompt_fallback_total', { reason: 'not_found' })).toBe(1);
+    expect(metrics).toContain('feedback_total{helpful="true",prompt_version="3"} 0');
+    expect(metrics).toContain('feedback_total{helpful="false",prompt_version="3"} 0');
+  });
+
   it('records only the outcome and the session of a failed query', async () => {
     const { prometheus, text } = sink();
     prometheus.query({ status: 'error', queryType: 'survey', costUsd: 0.002, retrievedDocs: 5, averageRelevance: 0.5, sessionKey: 's1', traceId });
@@ -92,9 +114,9 @@ describe('Prometheus sink', () => {
 
   it('records feedback by verdict, HTTP exchanges by route, method and status, breaker states and internal errors', async () => {
     const { prometheus, text, openMetrics } = sink();
-    prometheus.feedback(true);
-    prometheus.feedback(false);
-    prometheus.feedback(false);
+    prometheus.feedback(true, 2);
+    prometheus.feedback(false, 2);
+    prometheus.feedback(false, 1);
     prometheus.http({ route: '/api/query', method: 'POST', statusCode: 200, durationSeconds: 0.2, traceId });
     prometheus.http({ route: '/healthz', method: 'GET', statusCode: 200, durationSeconds: 0.001 });
     prometheus.breaker(model, 'open');
@@ -102,8 +124,9 @@ describe('Prometheus sink', () => {
     prometheus.breaker('gemini-2.5-flash-lite', 'closed');
     prometheus.internalError('langfuse');
     const metrics = await text();
-    expect(metricValue(metrics, 'feedback_total', { helpful: 'true' })).toBe(1);
-    expect(metricValue(metrics, 'feedback_total', { helpful: 'false' })).toBe(2);
+    expect(metricValue(metrics, 'feedback_total', { helpful: 'true', prompt_version: '2' })).toBe(1);
+    expect(metricValue(metrics, 'feedback_total', { helpful: 'false', prompt_version: '2' })).toBe(1);
+    expect(metricValue(metrics, 'feedback_total', { helpful: 'false', prompt_version: '1' })).toBe(1);
     expect(metricValue(metrics, 'http_request_duration_seconds_sum', { route: '/api/query', method: 'POST', status_code: '200' })).toBe(0.2);
     expect(metricValue(metrics, 'http_request_duration_seconds_count', { route: '/healthz', method: 'GET', status_code: '200' })).toBe(1);
     expect(metricValue(metrics, 'llm_circuit_breaker_state', { model })).toBe(2);

@@ -37,11 +37,13 @@ export function createLangfuseSink(scores: ScoreSink | undefined, redact: Redact
           total: usage.total,
         },
         costDetails: cost.details ?? undefined,
+        // The SDK drops the prompt link of a fallback; ours is a real version (the file's, pushed to LangFuse),
+        // so the link is always sent and the fallback is said in the metadata.
         prompt: { name: request.promptRef.name, version: request.promptRef.version, isFallback: false },
         level: record.status === 'error' ? 'ERROR' : record.status === 'cancelled' ? 'WARNING' : 'DEFAULT',
         statusMessage: record.error ? `${record.error.type}: ${record.error.message}` : record.status === 'cancelled' ? 'cancelled: the caller went away' : undefined,
         completionStartTime: record.timeToFirstChunkMs !== undefined ? new Date(record.startedAt + record.timeToFirstChunkMs) : undefined,
-        metadata: { attempts: record.attempts, provider: record.provider, ...cacheMetadata(record) },
+        metadata: { attempts: record.attempts, provider: record.provider, prompt_is_fallback: Boolean(request.promptRef.isFallback), ...cacheMetadata(record) },
       });
     },
     observeAgent(span: Span, options: AgentOptions): AgentObservation | undefined {

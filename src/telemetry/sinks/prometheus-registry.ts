@@ -51,6 +51,8 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
       registers,
     }),
     queryRequests: counter('query_requests_total', 'Research queries by outcome (success or error)', ['status']),
+    queryDuration: histogramWithExemplars('query_duration_seconds', 'Time to answer one research query (successful ones), by the prompt version that answered it', ['prompt_version'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30]),
+    promptFallback: counter('prompt_fallback_total', 'Requests served the local prompt file because LangFuse could not serve the prompt, by reason (not_found, timeout, unavailable, invalid)', ['reason']),
     queryCost: histogramWithExemplars('query_cost_usd', 'Cost of one research query in USD (priced calls only)', ['query_type'], [0, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5]),
     activeSessions: new Gauge({
       name: 'active_sessions',
@@ -74,7 +76,7 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
       buckets: [0, 1, 2, 3, 5, 8, 10, 15, 20],
       registers,
     }),
-    feedback: counter('feedback_total', 'User feedback by verdict (helpful: true or false)', ['helpful']),
+    feedback: counter('feedback_total', 'User feedback by verdict (helpful: true or false) and the prompt version of the answer', ['helpful', 'prompt_version']),
     telemetryExportFailures: counter('telemetry_export_failures_total', 'Failed telemetry exports by sink (otlp, langfuse, langsmith, loki)', ['sink']),
     telemetryInternalErrors: counter('telemetry_internal_errors_total', 'Telemetry writes that threw inside the service, by sink (tracing, langfuse, prometheus, logs, langsmith); the request went on', ['sink']),
     telemetryDropped: counter('telemetry_dropped_total', 'Telemetry items dropped by sink (spans, runs, scores or log lines), where the count is knowable', ['sink']),
@@ -92,7 +94,6 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
     metrics.telemetryDropped.inc({ sink }, 0);
   }
   for (const sink of sinkNames) metrics.telemetryInternalErrors.inc({ sink }, 0);
-  for (const helpful of ['true', 'false'] as const) metrics.feedback.inc({ helpful }, 0);
   for (const result of ['hit', 'miss', 'bypass', 'error'] as const) metrics.llmCacheRequests.inc({ result }, 0);
   for (const status of ['ok', 'error'] as const) metrics.batchItems.inc({ status }, 0);
   return { ...metrics, plainTextRegistry };

@@ -44,6 +44,13 @@ export function createPrometheusSink(metrics: Metrics, touchSession: (sessionKey
       metrics.queryRequests.inc({ status: outcome.status });
       if (outcome.sessionKey) touchSession(outcome.sessionKey);
       if (outcome.status !== 'success') return;
+      if (outcome.promptVersion !== undefined && outcome.durationSeconds !== undefined) {
+        metrics.queryDuration.observe({
+          labels: { prompt_version: String(outcome.promptVersion) },
+          value: outcome.durationSeconds,
+          exemplarLabels: { trace_id: outcome.traceId },
+        });
+      }
       if (outcome.costUsd !== null && outcome.costUsd !== undefined) {
         metrics.queryCost.observe({
           labels: { query_type: outcome.queryType ?? 'other' },
@@ -54,8 +61,15 @@ export function createPrometheusSink(metrics: Metrics, touchSession: (sessionKey
       if (outcome.retrievedDocs !== undefined) metrics.retrievalDocuments.observe(outcome.retrievedDocs);
       if (outcome.averageRelevance !== undefined && outcome.retrievedDocs) metrics.retrievalRelevance.observe(outcome.averageRelevance);
     },
-    feedback(helpful: boolean) {
-      metrics.feedback.inc({ helpful: String(helpful) });
+    feedback(helpful: boolean, promptVersion: number) {
+      metrics.feedback.inc({ helpful: String(helpful), prompt_version: String(promptVersion) });
+    },
+    /** Zero series for a prompt version now served, so that increase() counts its first verdict too. */
+    promptLoaded(version: number) {
+      for (const helpful of ['true', 'false']) metrics.feedback.inc({ helpful, prompt_version: String(version) }, 0);
+    },
+    promptFallback(reason: string) {
+      metrics.promptFallback.inc({ reason });
     },
     http(exchange: HttpExchange) {
       metrics.httpDuration.observe({
