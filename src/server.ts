@@ -38,6 +38,7 @@ import { createFeedbackTokens } from './security/feedback-token.js';
 import { redisAnswers } from './state/redis.js';
 import { createRedisVoteStore } from './state/redis-votes.js';
 import { countingRateLimitErrors, openSharedState } from './state/shared-state.js';
+import { withAgentProvider } from './telemetry/fanout.js';
 import type { Telemetry } from './telemetry/types.js';
 
 export interface AppDependencies {
@@ -88,8 +89,10 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
   const serviceBudget = config.costControls.budget.limits.serviceUsdPerDay;
   if (serviceBudget) telemetry.recordBudgetLimit(serviceBudget);
   const stopModelCalls = new AbortController();
+  const llmProvider = provider ?? createProvider(config);
+  const runAgent = withAgentProvider(telemetry.runAgent, llmProvider.system);
   const llm = createLlmClient({
-    provider: provider ?? createProvider(config),
+    provider: llmProvider,
     providerName: config.llm.provider,
     telemetry,
     settings: config.llm,
@@ -98,8 +101,8 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
   });
   const orchestrate = createOrchestrator({
     retriever: createRetriever(papers),
-    reasoner: createReasoner(llm, telemetry.runAgent, { temperature: config.llm.temperature, maxOutputTokens: config.llm.maxOutputTokens }),
-    runAgent: telemetry.runAgent,
+    reasoner: createReasoner(llm, runAgent, { temperature: config.llm.temperature, maxOutputTokens: config.llm.maxOutputTokens }),
+    runAgent,
     models: config.llm.models,
     choosePrompt: createPromptChooser(prompts, config.prompts),
   });
@@ -125,7 +128,7 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
     authFailuresPerMinute: config.security.authFailuresPerMinute,
     redis: redis && countingRateLimitErrors(redis, (error) => telemetry.sharedStateError('rate_limit', 'incr', error)),
   });
-  await app.register(swagger);
+  await app.register(swagger, { keysConfigured: config.security.apiKeys.length > 0, docsPublic: config.security.docsPublic });
   await app.register(auth, { keysConfigured: config.security.apiKeys.length > 0 });
 
   // Budgets that fail closed cannot answer without Redis, so only then does Redis decide readiness.

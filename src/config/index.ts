@@ -110,6 +110,7 @@ export const envSchema = z.object({
   CAPTURE_CONTENT: flag,
 
   API_KEYS: csv.pipe(apiKeyList),
+  DOCS_PUBLIC: flag,
   METRICS_PORT: int(0, 0, 65535),
   METRICS_TOKEN: optionalString,
   RATE_LIMIT_PER_MINUTE: int(120, 0, 1_000_000),
@@ -249,6 +250,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     evaluation: { langsmith: langsmithApi },
     security: {
       apiKeys: raw.API_KEYS,
+      // Behind API keys the API's shape is not for everyone: the docs are served only when asked for.
+      docsPublic: raw.API_KEYS.length === 0 || raw.DOCS_PUBLIC,
       metricsPort: raw.METRICS_PORT,
       metricsToken: raw.METRICS_TOKEN,
       rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,

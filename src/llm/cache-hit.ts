@@ -17,11 +17,12 @@ interface HitContext {
  */
 export function describeCacheHit({ telemetry, provider, providerName }: HitContext, request: LlmRequest, answer: CachedAnswer): LlmResult {
   const call = telemetry.startLlmCall(request, provider.system, provider.serverAddress);
-  const saved = priceCall(answer.usage, [answer.responseModel, answer.requestedModel]);
+  // Priced as the original call was, at its own time (prices are dated).
+  const saved = priceCall(answer.usage, [answer.responseModel, answer.requestedModel], { at: answer.storedAt });
   const cost: PricedCall = {
     pricedModel: saved.pricedModel,
     costUsd: saved.pricedModel ? 0 : null,
-    details: saved.pricedModel ? { input: 0, input_cached_tokens: 0, output: 0, total: 0 } : null,
+    details: saved.pricedModel ? { input: 0, input_cached_tokens: 0, output: 0, output_reasoning_tokens: 0, total: 0 } : null,
   };
   const cache: CacheInfo = {
     hit: true,

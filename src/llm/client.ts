@@ -119,11 +119,11 @@ export function createLlmClient({ provider, providerName, telemetry, settings, s
     let failure: Error | undefined;
     try {
       const response = await call.runInContext(() => callWithRetries(request, invoke, call, attempts, signal, callerSignal, canRetry));
-      outcome = { status: 'success', response, usage: response.usage, cost: priceCall(response.usage, [response.responseModel, request.model]) };
+      outcome = { status: 'success', response, usage: response.usage, cost: priceCall(response.usage, [response.responseModel, request.model], { at: startedAt }) };
     } catch (error) {
       if (callerSignal?.aborted && !stopSignal?.aborted) {
         const { usage = emptyUsage(), responseModel } = progress();
-        outcome = { status: 'cancelled', usage, cost: priceCall(usage, [responseModel, request.model]) };
+        outcome = { status: 'cancelled', usage, cost: priceCall(usage, [responseModel, request.model], { at: startedAt }) };
         failure = new LlmCallCancelled(call.traceId);
       } else {
         const llmFailure = stopSignal?.aborted ? shuttingDown(error) : deadline.aborted ? deadlineExceeded(error, settings.deadlineMs) : asLlmError(error);
@@ -131,7 +131,7 @@ export function createLlmClient({ provider, providerName, telemetry, settings, s
         outcome = {
           status: 'error',
           usage,
-          cost: priceCall(usage, [llmFailure.responseModel, request.model]),
+          cost: priceCall(usage, [llmFailure.responseModel, request.model], { at: startedAt }),
           error: { type: llmFailure.type, message: llmFailure.message },
         };
         failure = llmFailure;

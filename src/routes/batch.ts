@@ -7,7 +7,7 @@ import { answerQuery, type AnswerDependencies } from './answer.js';
 import { batchSchemas, type BatchItemResult } from './batch-schemas.js';
 import { callControlsFor } from './call-controls.js';
 import type { Telemetry } from '../telemetry/types.js';
-import { budgetErrorSchema, errorResponseSchema } from './schemas.js';
+import { apiErrorResponses, errorResponse } from './schemas.js';
 
 interface Options extends AnswerDependencies {
   telemetry: Pick<Telemetry, 'recordQuery' | 'batchItemTrace' | 'recordBatch'>;
@@ -38,7 +38,12 @@ export const batchRoutes: FastifyPluginAsyncZod<Options> = async (app, { maxItem
         tags: ['research'],
         summary: 'Answer several research questions; each item has its own trace, answer or error',
         body: schemas.request,
-        response: { 200: schemas.response, 400: errorResponseSchema, 429: budgetErrorSchema },
+        operationId: 'answerResearchBatch',
+        response: {
+          200: schemas.response,
+          ...apiErrorResponses,
+          429: errorResponse('rate limit exceeded: a batch counts as its number of items'),
+        },
       },
     },
     async (request, reply) => {

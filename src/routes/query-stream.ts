@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AnswerPlan, Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
 import { LlmCallCancelled, LlmError } from '../llm/errors.js';
@@ -8,7 +9,7 @@ import type { AnswerOwner } from '../security/feedback-token.js';
 import type { Telemetry } from '../telemetry/types.js';
 import { answeredOutcome, toMetadata, toSource } from './answer-body.js';
 import { callControlsFor } from './call-controls.js';
-import { errorResponseSchema, queryRequestSchema } from './schemas.js';
+import { apiErrorResponses, modelErrorResponses, queryRequestSchema } from './schemas.js';
 
 interface Options {
   orchestrate: Orchestrator;
@@ -30,7 +31,15 @@ export const queryStreamRoutes: FastifyPluginAsyncZod<Options> = async (app, { o
         tags: ['research'],
         summary: 'The /api/query answer streamed as text/event-stream: meta, sources, delta (one or more), then done or error',
         body: queryRequestSchema,
-        response: { 400: errorResponseSchema, 502: errorResponseSchema, 503: errorResponseSchema, 504: errorResponseSchema },
+        operationId: 'streamResearchQuery',
+        response: {
+          200: {
+            description: 'server-sent events: meta, sources, delta (one or more), then done or error',
+            content: { 'text/event-stream': { schema: z.string() } },
+          },
+          ...apiErrorResponses,
+          ...modelErrorResponses,
+        },
       },
     },
     async (request, reply) => {

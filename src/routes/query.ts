@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { answerQuery, type AnswerDependencies } from './answer.js';
 import { callControlsFor } from './call-controls.js';
-import { budgetErrorSchema, errorResponseSchema, queryRequestSchema, queryResponseSchema } from './schemas.js';
+import { apiErrorResponses, budgetErrorSchema, modelErrorResponses, queryRequestSchema, queryResponseSchema } from './schemas.js';
 
 export const queryRoutes: FastifyPluginAsyncZod<AnswerDependencies> = async (app, dependencies) => {
   app.post(
@@ -11,13 +11,12 @@ export const queryRoutes: FastifyPluginAsyncZod<AnswerDependencies> = async (app
         tags: ['research'],
         summary: 'Answer a research question from the paper corpus, with sources and full telemetry metadata',
         body: queryRequestSchema,
+        operationId: 'answerResearchQuery',
         response: {
           200: queryResponseSchema,
-          400: errorResponseSchema,
-          429: budgetErrorSchema,
-          502: errorResponseSchema,
-          503: errorResponseSchema,
-          504: errorResponseSchema,
+          ...apiErrorResponses,
+          ...modelErrorResponses,
+          429: budgetErrorSchema.describe('`rate_limited`, or `budget_exceeded` with scope, budget_usd, spent_usd, resets_at and Retry-After'),
         },
       },
     },

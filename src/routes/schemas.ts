@@ -90,6 +90,25 @@ export const errorResponseSchema = z.object({
   trace_id: z.string().optional(),
 });
 
+/** The error body, described for one status in the OpenAPI document. */
+export const errorResponse = (description: string) => errorResponseSchema.describe(description);
+
+/** What every JSON-body API route can answer besides its own outcomes (401 is added when API keys are on). */
+export const apiErrorResponses = {
+  400: errorResponse('invalid body: `details` names each bad field'),
+  413: errorResponse('body larger than BODY_LIMIT_BYTES'),
+  415: errorResponse('body is not application/json'),
+  429: errorResponse('rate limit exceeded for this user id or client address'),
+  503: errorResponse('the service is shutting down; retry on another instance'),
+};
+
+/** What the routes that call the model add: its failures, with the trace id. */
+export const modelErrorResponses = {
+  502: errorResponse('the model failed: `llm_server_error`, `llm_malformed`, `llm_blocked`, `llm_max_tokens` or `llm_stream_error`'),
+  503: errorResponse('`llm_rate_limited` or `llm_circuit_open` (with Retry-After), or `shutting_down`'),
+  504: errorResponse('`llm_timeout`: no model answer within LLM_TIMEOUT_MS per attempt or LLM_DEADLINE_MS in all'),
+};
+
 /** 429: over the rate limit (`rate_limited`) or over a spend budget (`budget_exceeded`, with its figures). */
 export const budgetErrorSchema = errorResponseSchema.extend({
   scope: z.enum(['service', 'caller', 'user']).optional(),

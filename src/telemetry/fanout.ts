@@ -71,7 +71,7 @@ export function createFanout(sinks: Sinks, guard: Guard) {
           guard('tracing', () => sinks.spans.describeGeneration(span, record));
           guard('tracing', () => sinks.spans.end(span));
         }
-        guard('prometheus', () => sinks.prometheus.llmCall(record));
+        guard('prometheus', () => sinks.prometheus.llmCall(record, system, serverAddress));
         context.with(callContext, () => guard('logs', () => sinks.logs.llmCall(record)));
         if (sinks.langsmith) guard('langsmith', () => sinks.langsmith?.onLlmCall(record, parentSpanId));
       },
@@ -80,7 +80,7 @@ export function createFanout(sinks: Sinks, guard: Guard) {
 
   const runAgent: RunAgent = async (options, work) => {
     const parent = context.active();
-    const span = guard('tracing', () => sinks.spans.startAgent(options.name, parent, options.trace?.links));
+    const span = guard('tracing', () => sinks.spans.startAgent(options, parent));
     const observation = span && guard('langfuse', () => sinks.langfuse.observeAgent(span, options));
     const { traceId, spanId } = idsOf(span, parent);
     const record = agentRecord(options, traceId, spanId, trace.getSpanContext(parent)?.spanId);
@@ -104,7 +104,7 @@ export function createFanout(sinks: Sinks, guard: Guard) {
       status = 'error';
       record.error = error instanceof Error ? error.message : String(error);
       const message = record.error;
-      if (span) guard('tracing', () => sinks.spans.failed(span, message));
+      if (span) guard('tracing', () => sinks.spans.failed(span, message, error));
       guard('langfuse', () => sinks.langfuse.agentFailed(observation, message));
       throw error;
     } finally {
@@ -171,6 +171,12 @@ function costControlSignals(sinks: Sinks, guard: Guard): CostControlSignals {
     },
   };
 }
+
+/** The same runner, naming the model provider (`gen_ai.provider.name`) on every agent span it opens. */
+export const withAgentProvider =
+  (runAgent: RunAgent, provider: string): RunAgent =>
+  (options, work) =>
+    runAgent({ provider, ...options }, work);
 
 function agentRecord(options: AgentOptions, traceId: string, spanId: string, parentSpanId: string | undefined): AgentRecord {
   return {

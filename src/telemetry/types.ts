@@ -44,6 +44,8 @@ export interface AgentOptions {
   /** Trace-level fields (user, session, tags, metadata): set on the root agent only. */
   trace?: { name: string; userId?: string; sessionId?: string; tags?: string[]; links?: Link[] };
   metadata?: Record<string, unknown>;
+  /** `gen_ai.provider.name` of the model provider the agents use (required on agent spans). */
+  provider?: string;
 }
 
 export type RunAgent = <T>(options: AgentOptions, work: (run: AgentRun) => Promise<T>) => Promise<T>;

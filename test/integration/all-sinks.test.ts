@@ -15,7 +15,8 @@ import { metricValue } from '../helpers/metrics-text.js';
 const model = 'gemini-2.5-flash';
 const expectedTokens = { input: 1000, cached: 200, output: 300, reasoning: 100, total: 1600 };
 const expectedCost = 0.001306;
-const expectedCostDetails = { input: 0.0003, input_cached_tokens: 0.000006, output: 0.001, total: expectedCost };
+// Reasoning has a cost key of its own (300 × 2.50 + 100 × 2.50 per 1M tokens); the total is the sum of the four.
+const expectedCostDetails = { input: 0.0003, input_cached_tokens: 0.000006, output: 0.00075, output_reasoning_tokens: 0.00025, total: expectedCost };
 const query = 'What are the latest advances in RAG systems?';
 const langsmithKey = 'ls-all-sinks-key';
 
@@ -206,6 +207,7 @@ describe('the contract call with every sink on', () => {
       output_cost: 0.001,
       total_cost: expectedCost,
       input_cost_details: { cache_read: 0.000006 },
+      output_cost_details: { reasoning: 0.00025 },
     };
     expect(llm?.outputs?.usage_metadata).toEqual(usageMetadata);
     expect(llm?.extra?.metadata).toMatchObject({ ls_provider: 'google', ls_model_name: model, usage_metadata: usageMetadata });

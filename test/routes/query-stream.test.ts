@@ -71,7 +71,7 @@ describe('POST /api/query/stream with the Gemini fake', () => {
   });
 
   it('records time to first chunk as the gen_ai time-to-first-chunk histogram on /metrics, for streamed calls only', async () => {
-    const labels = { gen_ai_operation_name: 'generate_content', gen_ai_provider_name: 'gemini', gen_ai_request_model: 'gemini-2.5-flash' };
+    const labels = { gen_ai_operation_name: 'generate_content', gen_ai_provider_name: 'gcp.gemini', gen_ai_request_model: 'gemini-2.5-flash' };
     const count = (text: string) => metricValue(text, 'gen_ai_client_operation_time_to_first_chunk_seconds_count', labels);
     const before = await metricsText();
     await readSse(await postJson(baseUrl, '/api/query/stream', question));

@@ -45,7 +45,7 @@ describe('a cache hit in every sink', () => {
   it('is a LangFuse generation with cost 0 and cache metadata', async () => {
     const state = await sinks.langfuse.waitFor(({ observations }) => observations.some((o) => o.traceId === hit.trace_id && o.type === 'generation'));
     const generation = state.observations.find((o) => o.traceId === hit.trace_id && o.type === 'generation')!;
-    expect(generation.costDetails).toEqual({ input: 0, input_cached_tokens: 0, output: 0, total: 0 });
+    expect(generation.costDetails).toEqual({ input: 0, input_cached_tokens: 0, output: 0, output_reasoning_tokens: 0, total: 0 });
     expect(generation.usageDetails).toMatchObject({ input: 0, output: 0, total: 0 });
     expect(generation.metadata).toMatchObject({ cache_hit: 'true', cache_origin_trace_id: miss.trace_id });
   });

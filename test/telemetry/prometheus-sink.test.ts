@@ -8,7 +8,7 @@ import { traceFixture } from './langsmith-fixtures.js';
 // Each write of the Prometheus sink, read back the way a scraper sees it, with exact values.
 function sink() {
   const sessions = createSessionTracker();
-  const metrics = createMetrics(() => sessions.active());
+  const metrics = createMetrics({ countActiveSessions: () => sessions.active() });
   const prometheus = createPrometheusSink(metrics, sessions.touch);
   return {
     prometheus,
@@ -23,7 +23,7 @@ const traceId = 'ab'.repeat(16);
 describe('Prometheus sink', () => {
   it('files a priced call under its priced model: request, four token series, cost by prompt version, latency', async () => {
     const { prometheus, text, openMetrics } = sink();
-    prometheus.llmCall({ ...traceFixture(traceId).llm, request: { ...traceFixture().llm.request, model: 'gemini-flash-latest' } });
+    prometheus.llmCall({ ...traceFixture(traceId).llm, request: { ...traceFixture().llm.request, model: 'gemini-flash-latest' } }, 'gcp.gemini', undefined);
     const metrics = await text();
     expect(metricValue(metrics, 'llm_requests_total', { model, status: 'success' })).toBe(1);
     expect(metricValue(metrics, 'llm_tokens_total', { model, type: 'input' })).toBe(1000);
@@ -42,8 +42,8 @@ describe('Prometheus sink', () => {
   it('counts a failed call under its error type, and an unpriced one as unpriced with no cost series', async () => {
     const { prometheus, text } = sink();
     const { llm } = traceFixture();
-    prometheus.llmCall({ ...llm, status: 'error', response: undefined, error: { type: 'max_tokens', message: 'no text' } });
-    prometheus.llmCall({ ...llm, request: { ...llm.request, model: 'gemini-9' }, cost: { pricedModel: undefined, costUsd: null, details: null } });
+    prometheus.llmCall({ ...llm, status: 'error', response: undefined, error: { type: 'max_tokens', message: 'no text' } }, 'gcp.gemini', undefined);
+    prometheus.llmCall({ ...llm, request: { ...llm.request, model: 'gemini-9' }, cost: { pricedModel: undefined, costUsd: null, details: null } }, 'gcp.gemini', undefined);
     const metrics = await text();
     expect(metricValue(metrics, 'llm_requests_total', { model, status: 'error' })).toBe(1);
     expect(metricValue(metrics, 'llm_errors_total', { model, error_type: 'max_tokens' })).toBe(1);

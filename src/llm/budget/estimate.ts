@@ -13,5 +13,5 @@ const FRAMING_TOKENS = 64;
 export function worstCaseCostUsd(request: LlmRequest, table: PriceTable = defaultPriceTable): number | null {
   const promptBound = Buffer.byteLength(request.system, 'utf8') + Buffer.byteLength(request.prompt, 'utf8') + FRAMING_TOKENS;
   const usage = { input: promptBound, cached: 0, output: request.maxOutputTokens, reasoning: 0, total: promptBound + request.maxOutputTokens };
-  return priceCall(usage, [request.model], table).costUsd;
+  return priceCall(usage, [request.model], { table }).costUsd;
 }

@@ -1,4 +1,5 @@
 import { sinkNames } from '../types.js';
+import { createGenAiMetrics, operationDurationBuckets } from './prometheus-genai.js';
 import {
   Counter,
   Gauge,
@@ -13,10 +14,24 @@ import { createCostMetrics } from './cost-metrics.js';
 /**
  * The metric registry. Names follow the reference chapter (llm_requests_total, llm_tokens_total,
  * llm_cost_total, llm_latency_seconds, active_sessions, query_requests_total); everything else is
- * added for the dashboards and alerts in prometheus/ and grafana/. Every label is bounded: models
+ * added for the dashboards and alerts in prometheus/ and grafana/, and the OpenTelemetry GenAI client
+ * metrics (prometheus-genai.ts) sit next to them. Every label is bounded: models
  * come from the config or the price table, never from user input.
  */
-export function createMetrics(countActiveSessions: () => number = () => 0) {
+/** The chapter's buckets, doubled past 30 s until the last one is above the longest call the retry settings allow. */
+export function llmLatencyBuckets(longestCallSeconds: number): number[] {
+  const buckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
+  while ((buckets.at(-1) as number) <= longestCallSeconds) buckets.push((buckets.at(-1) as number) * 2);
+  return buckets;
+}
+
+export interface MetricsOptions {
+  countActiveSessions?: () => number;
+  /** `longestCallMs` of the LLM settings, in seconds; without it, the chapter's buckets (up to 30 s). */
+  longestLlmCallSeconds?: number;
+}
+
+export function createMetrics({ countActiveSessions = () => 0, longestLlmCallSeconds = 0 }: MetricsOptions = {}) {
   // prom-client only records exemplars on an OpenMetrics registry; /metrics converts for plain-text scrapers.
   const registry = new Registry<OpenMetricsContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
@@ -36,13 +51,14 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
     llmTokens: counter('llm_tokens_total', 'LLM tokens by model and type (input excludes cached; output excludes reasoning)', ['model', 'type']),
     llmCost: counter('llm_cost_total', 'LLM cost in USD by model and prompt version, from the versioned price table', ['model', 'prompt_version']),
     llmUnpricedCalls: counter('llm_unpriced_calls_total', 'LLM calls whose model is not in the price table (their cost is unknown, not zero)', ['model']),
-    llmLatency: histogramWithExemplars('llm_latency_seconds', 'LLM call latency in seconds, retries included; exemplars carry the trace id', ['model'], [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30]),
+    llmLatency: histogramWithExemplars('llm_latency_seconds', 'LLM call latency in seconds, retries included; exemplars carry the trace id', ['model'], llmLatencyBuckets(longestLlmCallSeconds)),
+    ...createGenAiMetrics(registers),
     // gen_ai.client.operation.time_to_first_chunk (semconv v1.41.1) in Prometheus naming, with the convention's buckets.
     llmTimeToFirstChunk: histogramWithExemplars(
       'gen_ai_client_operation_time_to_first_chunk_seconds',
       'Time from the start of a streamed LLM call to its first chunk, in seconds',
       ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_request_model'],
-      [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92],
+      operationDurationBuckets,
     ),
     llmCircuitState: new Gauge({
       name: 'llm_circuit_breaker_state',

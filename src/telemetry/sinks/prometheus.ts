@@ -3,15 +3,16 @@ import type { LlmCallRecord, LlmErrorType } from '../../llm/types.js';
 import { recordCacheHit } from '../support/llm-cache.js';
 import { modelLabel } from '../support/model-label.js';
 import type { BatchSummary, CostControlSignals, HttpExchange, QueryOutcome, RenderedMetrics, SinkName } from '../types.js';
+import { recordGenAiMetrics } from './prometheus-genai.js';
 import type { Metrics } from './prometheus-registry.js';
 
 const breakerStateValue: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
-
 /** Every metric write of the service, from the descriptions the fan-out hands it. */
 export function createPrometheusSink(metrics: Metrics, touchSession: (sessionKey: string) => void) {
   return {
-    llmCall(record: LlmCallRecord) {
+    /** `system` and `serverAddress` are the provider's, as the call started: the GenAI metrics carry them. */
+    llmCall(record: LlmCallRecord, system: string, serverAddress: { host: string; port: number } | undefined) {
       const model = modelLabel(record);
       if (recordCacheHit(metrics, record, model)) return;
       const { usage } = record;
@@ -24,9 +25,10 @@ export function createPrometheusSink(metrics: Metrics, touchSession: (sessionKey
       if (record.cost.costUsd === null) metrics.llmUnpricedCalls.inc({ model });
       else metrics.llmCost.inc({ model, prompt_version: String(record.request.promptRef.version) }, record.cost.costUsd);
       metrics.llmLatency.observe({ labels: { model }, value: record.latencyMs / 1000, exemplarLabels: { trace_id: record.traceId } });
+      recordGenAiMetrics(metrics, record, system, serverAddress);
       if (record.timeToFirstChunkMs !== undefined) {
         metrics.llmTimeToFirstChunk.observe({
-          labels: { gen_ai_operation_name: 'generate_content', gen_ai_provider_name: record.provider, gen_ai_request_model: record.request.model },
+          labels: { gen_ai_operation_name: 'generate_content', gen_ai_provider_name: system, gen_ai_request_model: record.request.model },
           value: record.timeToFirstChunkMs / 1000,
           exemplarLabels: { trace_id: record.traceId },
         });

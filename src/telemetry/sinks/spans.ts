@@ -1,8 +1,9 @@
 import { getLangfuseTracer } from '@langfuse/tracing';
-import { SpanKind, SpanStatusCode, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
-import type { LlmError } from '../../llm/errors.js';
+import { SpanKind, SpanStatusCode, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { LlmError } from '../../llm/errors.js';
 import type { LlmCallRecord, LlmRequest } from '../../llm/types.js';
 import { cacheAttributes } from '../support/llm-cache.js';
+import type { AgentOptions } from '../types.js';
 
 /**
  * The OpenTelemetry side of each call and agent: span names, GenAI semantic-convention attributes, events
@@ -22,7 +23,8 @@ export function createSpanSink(captureContent: boolean) {
             'gen_ai.request.model': request.model,
             'gen_ai.request.temperature': request.temperature,
             'gen_ai.request.max_tokens': request.maxOutputTokens,
-            'gen_ai.request.stream': Boolean(request.stream),
+            // The convention sets it only for streamed calls.
+            ...(request.stream ? { 'gen_ai.request.stream': true } : {}),
             ...(serverAddress ? { 'server.address': serverAddress.host, 'server.port': serverAddress.port } : {}),
           },
         },
@@ -58,18 +60,29 @@ export function createSpanSink(captureContent: boolean) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: record.error.message });
       }
     },
-    /** `links`: a batch item's root links to the batch's span. */
-    startAgent(name: string, parent: Context, links?: Link[]): Span {
+    startAgent(options: AgentOptions, parent: Context): Span {
+      const sessionId = options.trace?.sessionId;
       return getLangfuseTracer().startSpan(
-        `invoke_agent ${name}`,
-        { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': name }, links },
+        `invoke_agent ${options.name}`,
+        {
+          attributes: {
+            'gen_ai.operation.name': 'invoke_agent',
+            'gen_ai.agent.name': options.name,
+            ...(options.provider ? { 'gen_ai.provider.name': options.provider } : {}),
+            // The convention's name for the session; LangFuse reads `session.id` (sinks/langfuse.ts).
+            ...(sessionId ? { 'gen_ai.conversation.id': sessionId } : {}),
+          },
+          // A batch item's root links to the batch's span.
+          links: options.trace?.links,
+        },
         parent,
       );
     },
     annotate(span: Span, attributes: Attributes) {
       if (span.isRecording()) span.setAttributes(attributes);
     },
-    failed(span: Span, message: string) {
+    failed(span: Span, message: string, error: unknown) {
+      span.setAttribute('error.type', agentErrorType(error));
       span.setStatus({ code: SpanStatusCode.ERROR, message });
     },
     end(span: Span) {
@@ -79,6 +92,12 @@ export function createSpanSink(captureContent: boolean) {
 }
 
 export type SpanSink = ReturnType<typeof createSpanSink>;
+
+/** A bounded `error.type`: the model error's kind, else the error's class name, else `_OTHER`. */
+function agentErrorType(error: unknown): string {
+  if (error instanceof LlmError) return error.type;
+  return error instanceof Error ? error.constructor.name : '_OTHER';
+}
 
 function contentAttributes({ request, response }: LlmCallRecord): Attributes {
   return {
