@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GoogleGenerativeAI } from '@google/generative-ai';
 import { loadConfig } from '../src/config/index.js';
 import { startTelemetry } from '../src/telemetry/index.js';
+import { alternatingBlocks } from './blocks.js';
 import { reportResult } from './child.js';
 import { percentile, round } from './stats.js';
 import { benchQuery } from './workload.js';
@@ -60,30 +61,7 @@ const sides = {
   raw: async () => void (await rawModel.generateContent(request.prompt)).response.text(),
   instrumented: async () => void (await llm.generate(request)).text,
 };
-type Side = keyof typeof sides;
-const latencies: Record<Side, number[]> = { raw: [], instrumented: [] };
-const cpuMicros: Record<Side, number> = { raw: 0, instrumented: 0 };
-
-async function runBlock(side: Side, record: boolean): Promise<void> {
-  const cpuBefore = process.cpuUsage();
-  for (let i = 0; i < block; i += 1) {
-    const started = performance.now();
-    await sides[side]();
-    if (record) latencies[side].push(performance.now() - started);
-  }
-  const cpu = process.cpuUsage(cpuBefore);
-  if (record) cpuMicros[side] += cpu.user + cpu.system;
-}
-
-// Warm-up: JIT, keep-alive sockets, the breaker and the first span processors.
-for (let i = 0; i < Math.max(2, Math.ceil(calls / block / 10)); i += 1) {
-  await runBlock('raw', false);
-  await runBlock('instrumented', false);
-}
-for (let done = 0; done < calls; done += block) {
-  await runBlock('raw', true);
-  await runBlock('instrumented', true);
-}
+const { latencies, cpuMicros } = await alternatingBlocks(sides, calls, block);
 
 const summary = (values: number[]) => ({
   p50Ms: round(percentile(values, 50), 4),

@@ -6,6 +6,7 @@ import { createOrchestrator } from './agents/orchestrator.js';
 import { createReasoner } from './agents/reasoner.js';
 import { createRetriever } from './agents/retriever.js';
 import { createLlmClient } from './llm/client.js';
+import { createCostControls } from './llm/cost-controls-factory.js';
 import { createGeminiProvider } from './llm/providers/gemini.js';
 import { createOfflineProvider } from './llm/providers/offline.js';
 import { createMemoryVoteStore, type VoteStore } from './feedback/votes.js';
@@ -30,9 +31,13 @@ import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoute } from './routes/metrics.js';
 import { queryRoutes } from './routes/query.js';
+import { batchRoutes } from './routes/batch.js';
 import { queryStreamRoutes } from './routes/query-stream.js';
 import { uiConfigRoute } from './routes/ui-config.js';
 import { createFeedbackTokens } from './security/feedback-token.js';
+import { redisAnswers } from './state/redis.js';
+import { createRedisVoteStore } from './state/redis-votes.js';
+import { countingRateLimitErrors, openSharedState } from './state/shared-state.js';
 import { withAgentProvider } from './telemetry/fanout.js';
 import type { Telemetry } from './telemetry/types.js';
 
@@ -71,6 +76,18 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
   // Before the app exists: a version or label that exists nowhere stops start-up, and no request waits.
   await prompts.start();
   const papers = corpus ?? loadCorpus(config.corpusPath);
+  const app = Fastify({
+    ...httpServerOptions(config),
+    loggerInstance: telemetry.logger as FastifyBaseLogger,
+    // One line per request comes from the http-metrics plugin instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.server.maxConnections = config.http.maxConnections;
+  app.addHook('onClose', async () => prompts.close());
+  const redis = await openSharedState(app, config);
+  const costControls = createCostControls(config, redis, telemetry);
+  const serviceBudget = config.costControls.budget.limits.serviceUsdPerDay;
+  if (serviceBudget) telemetry.recordBudgetLimit(serviceBudget);
   const stopModelCalls = new AbortController();
   const llmProvider = provider ?? createProvider(config);
   const runAgent = withAgentProvider(telemetry.runAgent, llmProvider.system);
@@ -80,6 +97,7 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
     telemetry,
     settings: config.llm,
     stopSignal: stopModelCalls.signal,
+    costControls,
   });
   const orchestrate = createOrchestrator({
     retriever: createRetriever(papers),
@@ -89,15 +107,6 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
     choosePrompt: createPromptChooser(prompts, config.prompts),
   });
   const feedbackTokens = createFeedbackTokens(config.security.feedbackSecret, config.security.feedbackTokenTtlSeconds);
-
-  const app = Fastify({
-    ...httpServerOptions(config),
-    loggerInstance: telemetry.logger as FastifyBaseLogger,
-    // One line per request comes from the http-metrics plugin instead of Fastify's two.
-    logController: new LogController({ disableRequestLogging: true }),
-  }).withTypeProvider<ZodTypeProvider>();
-  app.server.maxConnections = config.http.maxConnections;
-  app.addHook('onClose', async () => prompts.close());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -117,23 +126,37 @@ export async function buildApp({ config, telemetry, corpus, provider, promptFile
     perMinute: config.security.rateLimitPerMinute,
     perUserPerMinute: config.security.rateLimitPerUserPerMinute,
     authFailuresPerMinute: config.security.authFailuresPerMinute,
+    redis: redis && countingRateLimitErrors(redis, (error) => telemetry.sharedStateError('rate_limit', 'incr', error)),
   });
   await app.register(swagger, { keysConfigured: config.security.apiKeys.length > 0, docsPublic: config.security.docsPublic });
   await app.register(auth, { keysConfigured: config.security.apiKeys.length > 0 });
 
-  const readiness = () => ({
-    ready: papers.length > 0 && prompts.ready,
-    checks: { config: true, corpus: papers.length > 0, prompts: prompts.ready },
-    provider: config.llm.provider,
-    sinks: telemetry.exportSinks,
-  });
+  // Budgets that fail closed cannot answer without Redis, so only then does Redis decide readiness.
+  const redisDecidesReadiness = Boolean(redis && costControls.budget?.enabled && !config.costControls.budget.failOpen);
+  const readiness = async () => {
+    const checks = {
+      config: true,
+      corpus: papers.length > 0,
+      prompts: prompts.ready,
+      ...(redis ? { redis: await redisAnswers(redis) } : {}),
+    };
+    return {
+      ready: checks.corpus && checks.prompts && (!redisDecidesReadiness || checks.redis === true),
+      checks,
+      provider: config.llm.provider,
+      sinks: telemetry.exportSinks,
+    };
+  };
   await app.register(healthRoutes, { readiness });
   if (!config.security.metricsPort) {
     await app.register(metricsRoute, { telemetry, token: config.security.metricsToken });
   }
   await app.register(queryRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue });
+  await app.register(batchRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue, ...config.costControls.batch });
   await app.register(queryStreamRoutes, { orchestrate, telemetry, issueFeedbackToken: feedbackTokens.issue, heartbeatMs: config.streamHeartbeatMs });
-  const voteStore = votes ?? createMemoryVoteStore({ max: maxRememberedVotes, ttlMs: config.security.feedbackTokenTtlSeconds * 1000 });
+  const voteTtlMs = config.security.feedbackTokenTtlSeconds * 1000;
+  // Replicas sharing Redis share the votes too, so a repeated vote is recognised whichever replica gets it.
+  const voteStore = votes ?? (redis ? createRedisVoteStore(redis, { ttlMs: voteTtlMs }) : createMemoryVoteStore({ max: maxRememberedVotes, ttlMs: voteTtlMs }));
   await app.register(feedbackRoutes, { telemetry, tokens: feedbackTokens, votes: voteStore });
   await app.register(uiConfigRoute, { config });
   await app.register(staticPage, { root: webRoot });

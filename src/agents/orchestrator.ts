@@ -1,5 +1,7 @@
+import type { Link } from '@opentelemetry/api';
 import type { Config } from '../config/index.js';
 import type { LlmResult, StreamOptions } from '../llm/client.js';
+import type { CallControls } from '../llm/cost-controls.js';
 import type { ChoosePrompt } from '../prompts/index.js';
 import type { RunAgent } from '../telemetry/types.js';
 import { classifyQuery, type Complexity, type QueryType } from './classifier.js';
@@ -11,6 +13,10 @@ export interface ResearchQuery {
   userId?: string;
   sessionId?: string;
   topK: number;
+  /** Cache mode and payer, passed through to the model call. */
+  controls?: CallControls;
+  /** Set for a batch item: its own trace, linked to the batch's span and tagged with the batch id. */
+  batch?: { id: string; links: Link[] };
 }
 
 export interface ResearchAnswer {
@@ -74,12 +80,20 @@ export function createOrchestrator({ retriever, reasoner, runAgent, models, choo
           userId: request.userId,
           sessionId: request.sessionId,
           tags: ['research-query', queryType, complexity],
+          links: request.batch?.links,
         },
         metadata: { query_type: queryType, complexity, model, prompt_version: prompt.version, ...experimentFields },
       },
       async (run) => {
         // On the root these become LangFuse trace metadata and LangSmith metadata too.
-        run.annotate({ query_type: queryType, complexity, model, prompt_version: prompt.version, ...experimentFields });
+        run.annotate({
+          query_type: queryType,
+          complexity,
+          model,
+          prompt_version: prompt.version,
+          ...experimentFields,
+          ...(request.batch ? { batch_id: request.batch.id } : {}),
+        });
         listener?.onPlan({ traceId: run.traceId, queryType, complexity, model, prompt: answerPrompt });
         const agents: ResearchAnswer['agents'] = [];
         const timed = async <T>(name: string, work: () => Promise<T>) => {
@@ -103,7 +117,7 @@ export function createOrchestrator({ retriever, reasoner, runAgent, models, choo
         run.annotate({ retrieved_docs: retrieval.papers.length, avg_relevance: retrieval.averageRelevance });
         listener?.onSources(retrieval.papers);
         const passages = retrieval.papers.map(({ paper }) => ({ id: paper.id, title: paper.title, year: paper.year, summary: paper.summary }));
-        const llm = await timed('reasoner', () => reasoner(request.query, passages, model, prompt, listener));
+        const llm = await timed('reasoner', () => reasoner(request.query, passages, model, prompt, request.controls, listener));
         run.setOutputs({ answer: llm.text, sources: passages.map((passage) => passage.id) });
         return {
           answer: llm.text,

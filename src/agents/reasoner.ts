@@ -1,4 +1,5 @@
 import type { LlmClient, LlmResult, StreamOptions } from '../llm/client.js';
+import type { CallControls } from '../llm/cost-controls.js';
 import type { LlmRequest, SourcePassage } from '../llm/types.js';
 import type { ServedPrompt } from '../prompts/index.js';
 import type { RunAgent } from '../telemetry/types.js';
@@ -21,7 +22,14 @@ export const promptVariables = (query: string, passages: SourcePassage[]) => ({
 /** Fills the served prompt version with the retrieved papers and asks the model for a cited answer. */
 export function createReasoner(llm: LlmClient, runAgent: RunAgent, settings: ReasonerSettings) {
   /** With `stream`, the answer goes to `stream.onDelta` as the model writes it. */
-  return function reason(query: string, passages: SourcePassage[], model: string, prompt: ServedPrompt, stream?: StreamOptions): Promise<LlmResult> {
+  return function reason(
+    query: string,
+    passages: SourcePassage[],
+    model: string,
+    prompt: ServedPrompt,
+    controls?: CallControls,
+    stream?: StreamOptions,
+  ): Promise<LlmResult> {
     const promptRef = { name: prompt.name, version: prompt.version, isFallback: prompt.isFallback };
     return runAgent(
       { name: 'reasoner', inputs: { query, passages: passages.map((passage) => passage.id) }, metadata: { model, prompt: promptRef } },
@@ -38,7 +46,7 @@ export function createReasoner(llm: LlmClient, runAgent: RunAgent, settings: Rea
           maxOutputTokens: prompt.config.max_output_tokens ?? settings.maxOutputTokens,
           passages,
         };
-        const result = await (stream ? llm.generateStream(request, stream) : llm.generate(request));
+        const result = await (stream ? llm.generateStream(request, stream, controls) : llm.generate(request, controls));
         run.setOutputs({ answer: result.text });
         return result;
       },

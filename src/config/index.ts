@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseVariants } from '../prompts/variants.js';
 import { apiKeyList, isOrigin, trustProxySetting } from './access.js';
+import { costControlProblems, costControlsConfig, costControlsEnv } from './cost.js';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -140,6 +141,7 @@ export const envSchema = z.object({
       }, 'not a valid regular expression'),
     ),
   ),
+  ...costControlsEnv,
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -189,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   if (raw.LLM_PROVIDER === 'gemini' && !geminiApiKey) {
     problems.push('GEMINI_API_KEY: required when LLM_PROVIDER=gemini (GOOGLE_API_KEY is read too)');
   }
+  problems.push(...costControlProblems(raw));
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
   const provider = raw.LLM_PROVIDER === 'auto' ? (geminiApiKey ? 'gemini' : 'offline') : raw.LLM_PROVIDER;
   return {
@@ -239,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       loki: raw.LOKI_URL ? { url: raw.LOKI_URL } : undefined,
     },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    costControls: costControlsConfig(raw),
     streamHeartbeatMs: raw.STREAM_HEARTBEAT_MS,
     /** Base URLs the research page links each answer's trace to; a link is hidden when its URL is unset. */
     ui: { jaegerUrl: raw.UI_JAEGER_URL, langfuseUrl: raw.UI_LANGFUSE_URL, grafanaUrl: raw.UI_GRAFANA_URL },

@@ -24,6 +24,9 @@ export function toMetadata(answer: ResearchAnswer, latencyMs: number, feedbackTo
     complexity: answer.complexity,
     tokens: answer.llm.usage,
     cost_usd: answer.llm.cost.costUsd,
+    cache: answer.llm.cache.hit
+      ? { hit: true, age_s: answer.llm.cache.ageSeconds, saved_usd: answer.llm.cache.savedUsd }
+      : { hit: false },
     latency_ms: Math.round(latencyMs * 100) / 100,
     retrieved_docs: answer.retrievedDocs,
     avg_relevance: answer.averageRelevance,

@@ -8,6 +8,7 @@ import { describeLlmError } from '../plugins/app/errors.js';
 import type { AnswerOwner } from '../security/feedback-token.js';
 import type { Telemetry } from '../telemetry/types.js';
 import { answeredOutcome, toMetadata, toSource } from './answer-body.js';
+import { callControlsFor } from './call-controls.js';
 import { apiErrorResponses, modelErrorResponses, queryRequestSchema } from './schemas.js';
 
 interface Options {
@@ -56,7 +57,7 @@ export const queryStreamRoutes: FastifyPluginAsyncZod<Options> = async (app, { o
       const owner = (traceId: string): AnswerOwner => ({ traceId, callerId: request.caller.id, userId });
       const answering = request.runInTraceContext(() =>
         orchestrate(
-          { query, userId, sessionId, topK },
+          { query, userId, sessionId, topK, controls: callControlsFor(request, userId) },
           {
             signal: clientGone.signal,
             onPlan: (plan) => {

@@ -31,6 +31,14 @@ const tokensSchema = z.object({
   total: z.number().int(),
 });
 
+const cacheSchema = z
+  .object({
+    hit: z.boolean(),
+    age_s: z.number().int().optional(),
+    saved_usd: z.number().nullable().optional().describe('what the cached answer cost when it was made'),
+  })
+  .describe('{hit: false} on a miss; on a hit, tokens and cost_usd are 0 because nothing was billed');
+
 export const queryResponseSchema = z.object({
   answer: z.string(),
   sources: z.array(
@@ -54,6 +62,7 @@ export const queryResponseSchema = z.object({
     complexity: z.enum(['simple', 'medium', 'complex']),
     tokens: tokensSchema,
     cost_usd: z.number().nullable().describe('null when the model is not in the price table'),
+    cache: cacheSchema,
     latency_ms: z.number(),
     retrieved_docs: z.number().int(),
     avg_relevance: z.number(),
@@ -99,6 +108,14 @@ export const modelErrorResponses = {
   503: errorResponse('`llm_rate_limited` or `llm_circuit_open` (with Retry-After), or `shutting_down`'),
   504: errorResponse('`llm_timeout`: no model answer within LLM_TIMEOUT_MS per attempt or LLM_DEADLINE_MS in all'),
 };
+
+/** 429: over the rate limit (`rate_limited`) or over a spend budget (`budget_exceeded`, with its figures). */
+export const budgetErrorSchema = errorResponseSchema.extend({
+  scope: z.enum(['service', 'caller', 'user']).optional(),
+  budget_usd: z.number().optional(),
+  spent_usd: z.number().optional(),
+  resets_at: z.string().optional().describe('ISO time of the next UTC midnight, when the budget resets'),
+});
 
 export type QueryRequest = z.infer<typeof queryRequestSchema>;
 export type QueryResponse = z.infer<typeof queryResponseSchema>;

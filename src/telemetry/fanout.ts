@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { context, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, trace, type Context, type Link, type Span } from '@opentelemetry/api';
 import type { LlmCallHandle, LlmTelemetryPort } from '../llm/telemetry-port.js';
 import type { LlmCallRecord } from '../llm/types.js';
 import type { LangfuseSink } from './sinks/langfuse.js';
 import type { LogSink } from './sinks/logs.js';
 import type { PrometheusSink } from './sinks/prometheus.js';
 import type { SpanSink } from './sinks/spans.js';
-import type { AgentOptions, AgentRecord, AgentRun, HttpExchange, QueryOutcome, RecordSink, RunAgent, SinkName, UserFeedback } from './types.js';
+import type { AgentOptions, AgentRecord, AgentRun, BatchSummary, CostControlSignals, HttpExchange, QueryOutcome, RecordSink, RunAgent, SinkName, UserFeedback } from './types.js';
 
 export interface Sinks {
   spans: SpanSink;
@@ -140,6 +140,34 @@ export function createFanout(sinks: Sinks, guard: Guard) {
     },
     recordPromptFallback(reason: string) {
       guard('prometheus', () => sinks.prometheus.promptFallback(reason));
+    },
+    ...costControlSignals(sinks, guard),
+    recordBudgetLimit(limitUsd: number) {
+      guard('prometheus', () => sinks.prometheus.serviceBudget(limitUsd, 0));
+    },
+    batchItemTrace(): { links: Link[]; runIn<T>(work: () => T): T } {
+      const batchContext = context.active();
+      const batchSpan = trace.getSpanContext(batchContext);
+      const itemContext = trace.deleteSpan(batchContext);
+      return { links: batchSpan ? [{ context: batchSpan }] : [], runIn: (work) => context.with(itemContext, work) };
+    },
+    recordBatch(summary: BatchSummary) {
+      const batchContext = context.active();
+      guard('prometheus', () => sinks.prometheus.batch(summary));
+      guard('langfuse', () => sinks.langfuse.batchProcessed(summary, batchContext));
+    },
+  };
+}
+
+/** What the response cache, the budgets and the shared state report: counted, and store failures logged at debug. */
+function costControlSignals(sinks: Sinks, guard: Guard): CostControlSignals {
+  return {
+    cacheResult: (result) => void guard('prometheus', () => sinks.prometheus.cacheResult(result)),
+    budgetRejected: (scope) => void guard('prometheus', () => sinks.prometheus.budgetRejected(scope)),
+    serviceSpent: (usd) => void guard('prometheus', () => sinks.prometheus.serviceBudget(undefined, usd)),
+    sharedStateError(component, operation, error) {
+      guard('prometheus', () => sinks.prometheus.sharedStateError(component));
+      guard('logs', () => sinks.logs.sharedStateError(component, operation, error));
     },
   };
 }

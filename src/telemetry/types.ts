@@ -1,4 +1,6 @@
+import type { Link } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import type { CostControlEvents } from '../llm/cost-controls-factory.js';
 import type { LlmTelemetryPort } from '../llm/telemetry-port.js';
 import type { LlmCallRecord } from '../llm/types.js';
 
@@ -40,7 +42,7 @@ export interface AgentOptions {
   kind?: AgentRecord['kind'];
   inputs: Record<string, unknown>;
   /** Trace-level fields (user, session, tags, metadata): set on the root agent only. */
-  trace?: { name: string; userId?: string; sessionId?: string; tags?: string[] };
+  trace?: { name: string; userId?: string; sessionId?: string; tags?: string[]; links?: Link[] };
   metadata?: Record<string, unknown>;
   /** `gen_ai.provider.name` of the model provider the agents use (required on agent spans). */
   provider?: string;
@@ -85,6 +87,18 @@ export interface HttpExchange {
   traceId?: string;
 }
 
+/** One finished POST /api/batch. */
+export interface BatchSummary {
+  batchId: string;
+  size: number;
+  succeeded: number;
+  failed: number;
+  /** Each item's own latency, in milliseconds. */
+  itemLatenciesMs: number[];
+}
+
+export type CostControlSignals = CostControlEvents;
+
 export interface RenderedMetrics {
   contentType: string;
   body: string;
@@ -95,7 +109,7 @@ export interface RenderedMetrics {
  * the /metrics rendering and the logger. No caller sees a sink; every method that records is guarded, so
  * a sink's failure never reaches the caller.
  */
-export interface Telemetry extends LlmTelemetryPort {
+export interface Telemetry extends LlmTelemetryPort, CostControlEvents {
   readonly logger: Logger;
   /** Sinks the configuration turned on (otlp, langfuse, langsmith, loki); Prometheus and stdout always are. */
   readonly exportSinks: readonly string[];
@@ -107,6 +121,15 @@ export interface Telemetry extends LlmTelemetryPort {
   recordPromptLoaded(version: number): void;
   /** A request was served the local prompt file because LangFuse could not serve it (bounded reason). */
   recordPromptFallback(reason: string): void;
+  /** The service's daily budget, when one is set (budget_limit_usd{scope="service"}). */
+  recordBudgetLimit(limitUsd: number): void;
+  /**
+   * Called in the batch's context: where a batch item runs, a new trace (so feedback works per item)
+   * whose root span links to the batch's span; context values other than the span carry over.
+   */
+  batchItemTrace(): { links: Link[]; runIn<T>(work: () => T): T };
+  /** Called in the batch's context: `batch_size`, `batch_items_total{status}` and LangFuse's `batch_processed` event. */
+  recordBatch(summary: BatchSummary): void;
   renderMetrics(openMetrics: boolean): Promise<RenderedMetrics>;
   /** Flushes every sink, returning within `timeoutMs` whatever hangs. */
   shutdown(timeoutMs: number): Promise<void>;

@@ -75,8 +75,11 @@ describe('instrumented LLM client', () => {
     const callsBefore = gemini.calls.length;
     const failure = client({ LLM_TIMEOUT_MS: '400', LLM_DEADLINE_MS: '600', LLM_MAX_RETRIES: '3', LLM_RETRY_BASE_MS: '1' }).generate(request('gemini-2.5-flash'));
     await expect(failure).rejects.toMatchObject({ type: 'timeout', httpStatus: 504, message: expect.stringContaining('600 ms deadline') });
-    // The first attempt timed out at 400 ms; the second was cut at 600 ms; no third began.
-    expect(gemini.calls.length - callsBefore).toBe(2);
+    // The first attempt times out at 400 ms and the second is cut at 600 ms; on a starved machine the second
+    // may never start. What the deadline guarantees is that the third attempt, which would succeed, never begins.
+    const attempts = gemini.calls.length - callsBefore;
+    expect(attempts).toBeGreaterThanOrEqual(1);
+    expect(attempts).toBeLessThanOrEqual(2);
   });
 
   it('fails a call in flight as shutting_down (503) when the stop signal fires', async () => {

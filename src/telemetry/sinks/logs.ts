@@ -5,6 +5,7 @@ import type { LlmError } from '../../llm/errors.js';
 import type { LlmCallRecord } from '../../llm/types.js';
 import type { FailureReporter } from '../support/failure-reporter.js';
 import { modelLabel } from '../support/model-label.js';
+import { cacheLogField } from '../support/llm-cache.js';
 import { LokiStream } from './loki.js';
 import { createRedactor } from '../support/redact.js';
 import type { UserFeedback } from '../types.js';
@@ -141,6 +142,7 @@ export function createLogSink(logger: Logger, captureContent: boolean) {
         ...(record.timeToFirstChunkMs !== undefined ? { time_to_first_chunk_ms: Math.round(record.timeToFirstChunkMs) } : {}),
         attempts: record.attempts,
         prompt: record.request.promptRef,
+        ...cacheLogField(record),
         ...(record.error ? { error_type: record.error.type, error: record.error.message } : {}),
         ...(captureContent ? { prompt_text: record.request.prompt, answer: record.response?.text } : {}),
       };
@@ -155,6 +157,10 @@ export function createLogSink(logger: Logger, captureContent: boolean) {
     },
     feedback({ traceId, helpful, first }: Pick<UserFeedback, 'traceId' | 'helpful' | 'first'>) {
       logger.info({ event: 'feedback', feedback_trace_id: traceId, helpful, first }, 'feedback recorded');
+    },
+    /** Debug only: every failure is counted in shared_state_errors_total, and a down Redis fails every call. */
+    sharedStateError(component: string, operation: string, error: unknown) {
+      logger.debug({ event: 'shared_state_error', component, operation, err: error }, 'Redis operation failed');
     },
   };
 }

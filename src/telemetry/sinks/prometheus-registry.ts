@@ -9,6 +9,7 @@ import {
   type Metric,
   type OpenMetricsContentType,
 } from 'prom-client';
+import { createCostMetrics } from './cost-metrics.js';
 
 /**
  * The metric registry. Names follow the reference chapter (llm_requests_total, llm_tokens_total,
@@ -43,6 +44,7 @@ export function createMetrics({ countActiveSessions = () => 0, longestLlmCallSec
 
   const metrics = {
     registry,
+    ...createCostMetrics(registers as unknown as Registry[]),
     llmRequests: counter('llm_requests_total', 'LLM calls by model and outcome (status: success, error, or cancelled when the caller went away); retried attempts count once each', ['model', 'status']),
     llmErrors: counter('llm_errors_total', 'Failed LLM attempts by model and error type (rate_limited, server_error, timeout, blocked, malformed, max_tokens, stream_error, circuit_open, network, client_error)', ['model', 'error_type']),
     llmRetries: counter('llm_retries_total', 'LLM attempts that were retried, by model and error type', ['model', 'error_type']),
@@ -108,6 +110,8 @@ export function createMetrics({ countActiveSessions = () => 0, longestLlmCallSec
     metrics.telemetryDropped.inc({ sink }, 0);
   }
   for (const sink of sinkNames) metrics.telemetryInternalErrors.inc({ sink }, 0);
+  for (const result of ['hit', 'miss', 'bypass', 'error'] as const) metrics.llmCacheRequests.inc({ result }, 0);
+  for (const status of ['ok', 'error'] as const) metrics.batchItems.inc({ status }, 0);
   return { ...metrics, plainTextRegistry };
 }
 

@@ -1,7 +1,8 @@
 import type { BreakerState } from '../../llm/telemetry-port.js';
 import type { LlmCallRecord, LlmErrorType } from '../../llm/types.js';
+import { recordCacheHit } from '../support/llm-cache.js';
 import { modelLabel } from '../support/model-label.js';
-import type { HttpExchange, QueryOutcome, RenderedMetrics, SinkName } from '../types.js';
+import type { BatchSummary, CostControlSignals, HttpExchange, QueryOutcome, RenderedMetrics, SinkName } from '../types.js';
 import { recordGenAiMetrics } from './prometheus-genai.js';
 import type { Metrics } from './prometheus-registry.js';
 
@@ -13,6 +14,7 @@ export function createPrometheusSink(metrics: Metrics, touchSession: (sessionKey
     /** `system` and `serverAddress` are the provider's, as the call started: the GenAI metrics carry them. */
     llmCall(record: LlmCallRecord, system: string, serverAddress: { host: string; port: number } | undefined) {
       const model = modelLabel(record);
+      if (recordCacheHit(metrics, record, model)) return;
       const { usage } = record;
       metrics.llmRequests.inc({ model, status: record.status });
       if (record.error) metrics.llmErrors.inc({ model, error_type: record.error.type });
@@ -80,6 +82,18 @@ export function createPrometheusSink(metrics: Metrics, touchSession: (sessionKey
     },
     breaker(model: string, state: BreakerState) {
       metrics.llmCircuitState.set({ model }, breakerStateValue[state]);
+    },
+    cacheResult: (result: Parameters<CostControlSignals['cacheResult']>[0]) => metrics.llmCacheRequests.inc({ result }),
+    budgetRejected: (scope: Parameters<CostControlSignals['budgetRejected']>[0]) => metrics.budgetRejections.inc({ scope }),
+    serviceBudget(limitUsd: number | undefined, spentUsd: number) {
+      if (limitUsd !== undefined) metrics.budgetLimit.set({ scope: 'service' }, limitUsd);
+      metrics.setServiceSpent(spentUsd);
+    },
+    sharedStateError: (component: Parameters<CostControlSignals['sharedStateError']>[0]) => metrics.sharedStateErrors.inc({ component }),
+    batch(summary: BatchSummary) {
+      metrics.batchSize.observe(summary.size);
+      metrics.batchItems.inc({ status: 'ok' }, summary.succeeded);
+      metrics.batchItems.inc({ status: 'error' }, summary.failed);
     },
     internalError(sink: SinkName) {
       metrics.telemetryInternalErrors.inc({ sink });

@@ -2,6 +2,7 @@ import { getLangfuseTracer } from '@langfuse/tracing';
 import { SpanKind, SpanStatusCode, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { LlmError } from '../../llm/errors.js';
 import type { LlmCallRecord, LlmRequest } from '../../llm/types.js';
+import { cacheAttributes } from '../support/llm-cache.js';
 import type { AgentOptions } from '../types.js';
 
 /**
@@ -45,6 +46,7 @@ export function createSpanSink(captureContent: boolean) {
         'llm.retry.attempts': record.attempts,
         'llm.prompt.name': request.promptRef.name,
         'llm.prompt.version': request.promptRef.version,
+        ...cacheAttributes(record),
         ...(cost.costUsd !== null ? { 'gen_ai.usage.cost': cost.costUsd } : { 'llm.cost.unknown': true }),
         ...(record.timeToFirstChunkMs !== undefined ? { 'gen_ai.response.time_to_first_chunk': record.timeToFirstChunkMs / 1000 } : {}),
         ...(record.status === 'cancelled' ? { 'llm.cancelled': true } : {}),
@@ -70,6 +72,8 @@ export function createSpanSink(captureContent: boolean) {
             // The convention's name for the session; LangFuse reads `session.id` (sinks/langfuse.ts).
             ...(sessionId ? { 'gen_ai.conversation.id': sessionId } : {}),
           },
+          // A batch item's root links to the batch's span.
+          links: options.trace?.links,
         },
         parent,
       );

@@ -9,7 +9,7 @@ async function lintProblems(documentText: string) {
   return problems.map((problem) => `${problem.severity} ${problem.ruleId}: ${problem.message} at ${problem.location[0]?.pointer}`);
 }
 
-const apiPaths = ['/api/query', '/api/query/stream', '/api/feedback'];
+const apiPaths = ['/api/query', '/api/query/stream', '/api/feedback', '/api/batch'];
 const apiOperations = (document: any) => apiPaths.map((path) => document.paths[path].post);
 const statuses = (operation: any) => Object.keys(operation.responses).sort();
 
@@ -42,15 +42,18 @@ describe('OpenAPI document with API keys on and DOCS_PUBLIC=true', () => {
 
   it('documents every status the routes answer, each with its own description, and names each operation', () => {
     expect(Object.keys(state.document.paths).filter((path) => path.startsWith('/api/')).sort()).toEqual([...apiPaths].sort());
-    const [query, stream, feedback] = apiOperations(state.document);
+    const [query, stream, feedback, batch] = apiOperations(state.document);
     expect(statuses(query)).toEqual(['200', '400', '401', '413', '415', '429', '502', '503', '504']);
     expect(statuses(stream)).toEqual(['200', '400', '401', '413', '415', '429', '502', '503', '504']);
     expect(statuses(feedback)).toEqual(['200', '400', '401', '403', '413', '415', '429', '503']);
+    // A batch's model failures are error entries of its 200; only the request itself can fail.
+    expect(statuses(batch)).toEqual(['200', '400', '401', '413', '415', '429', '503']);
+    expect(query.responses['429'].description).toMatch(/budget_exceeded/);
     expect(Object.keys(stream.responses['200'].content)).toEqual(['text/event-stream']);
     expect(query.responses['504'].description).toMatch(/llm_timeout/);
     expect(feedback.responses['403'].description).toMatch(/invalid_feedback_token/);
     expect(query.responses['413'].content['application/json'].schema.required).toEqual(['error', 'message']);
-    expect(apiOperations(state.document).map((operation) => operation.operationId)).toEqual(['answerResearchQuery', 'streamResearchQuery', 'submitFeedback']);
+    expect(apiOperations(state.document).map((operation) => operation.operationId)).toEqual(['answerResearchQuery', 'streamResearchQuery', 'submitFeedback', 'answerResearchBatch']);
   });
 
   it('fills in servers and license', () => {

@@ -1,6 +1,7 @@
 import type { KVMap, RunCreate, UsageMetadata } from 'langsmith/schemas';
 import { roundUsd } from '../../../llm/pricing.js';
 import type { LlmCallRecord } from '../../../llm/types.js';
+import { cacheMetadata } from '../../support/llm-cache.js';
 import { dottedOrderSegment, runIdFromSpan, startTimeWithOrder } from './ids.js';
 import type { AgentRecord } from '../../types.js';
 
@@ -180,6 +181,7 @@ function llmNode(record: LlmCallRecord, parentSpanId: string | undefined, sessio
         finish_reason: response?.finishReason,
         response_id: response?.responseId,
         session_id: sessionId,
+        ...cacheMetadata(record),
       },
     },
   };
