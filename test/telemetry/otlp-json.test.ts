@@ -8,7 +8,10 @@ function endedSpans() {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const tracer = provider.getTracer('langfuse-sdk', '5.11.1');
-  const parent = tracer.startSpan('invoke_agent reasoner', { attributes: { 'gen_ai.agent.name': 'reasoner' } });
+  const parent = tracer.startSpan('invoke_agent reasoner', {
+    attributes: { 'gen_ai.agent.name': 'reasoner' },
+    links: [{ context: { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1, isRemote: true }, attributes: { 'link.kind': 'batch' } }],
+  });
   const child = tracer.startSpan('generate_content gemini-2.5-flash', {
     attributes: {
       'gen_ai.usage.input_tokens': 1200,
@@ -54,6 +57,10 @@ describe('OTLP/JSON encoding', () => {
     });
     expect(generation.events[0]).toMatchObject({ name: 'llm.attempt_failed', attributes: [{ key: 'attempt', value: { intValue: 1 } }, expect.anything()] });
     expect(generation.status).toEqual({ code: SpanStatusCode.ERROR, message: 'upstream sk-SECRET1234 failed' });
+    expect(agent.links).toEqual([
+      { attributes: [{ key: 'link.kind', value: { stringValue: 'batch' } }], spanId: 'b'.repeat(16), traceId: 'a'.repeat(32), droppedAttributesCount: 0, flags: 0x301 },
+    ]);
+    expect(generation.links).toEqual([]);
     expect(body.resourceSpans[0].resource.attributes.length).toBeGreaterThan(0);
   });
 

@@ -19,6 +19,9 @@ export interface EncodedSpan {
 
 type MaskText = (text: string) => string;
 
+/** Low 8 bits: W3C trace flags; 0x100: whether the parent (or linked) context is remote is known; 0x200: it is. */
+const spanFlags = (traceFlags: number, isRemote: boolean | undefined) => (traceFlags & 0xff) | 0x100 | (isRemote ? 0x200 : 0);
+
 /** Nanoseconds since the epoch as the decimal string OTLP/JSON uses, without BigInt arithmetic. */
 const nanos = ([seconds, fraction]: HrTime) => (seconds === 0 ? String(fraction) : `${seconds}${String(fraction).padStart(9, '0')}`);
 
@@ -64,17 +67,24 @@ export function encodeSpan(span: ReadableSpan, mask: MaskText): EncodedSpan {
         `{"attributes":[${encodeAttributes(event.attributes ?? {}, mask)}],"name":${JSON.stringify(event.name)},"timeUnixNano":"${nanos(event.time)}","droppedAttributesCount":${event.droppedAttributesCount ?? 0}}`,
     )
     .join(',');
+  const links = span.links
+    .map(
+      (link) =>
+        `{"attributes":[${encodeAttributes(link.attributes ?? {}, mask)}],"spanId":"${link.context.spanId}","traceId":"${link.context.traceId}",` +
+        `${link.context.traceState ? `"traceState":${JSON.stringify(link.context.traceState.serialize())},` : ''}` +
+        `"droppedAttributesCount":${link.droppedAttributesCount ?? 0},"flags":${spanFlags(link.context.traceFlags, link.context.isRemote)}}`,
+    )
+    .join(',');
   const status = span.status.message === undefined ? `{"code":${span.status.code}}` : `{"code":${span.status.code},"message":${JSON.stringify(mask(span.status.message))}}`;
-  // Low 8 bits: W3C trace flags; 0x100: whether the parent is remote is known; 0x200: it is.
-  const flags = (context.traceFlags & 0xff) | 0x100 | (parent?.isRemote ? 0x200 : 0);
   return {
     span,
     head:
       `{"traceId":"${context.traceId}","spanId":"${context.spanId}",${parent?.spanId ? `"parentSpanId":"${parent.spanId}",` : ''}` +
+      `${context.traceState ? `"traceState":${JSON.stringify(context.traceState.serialize())},` : ''}` +
       `"name":${JSON.stringify(span.name)},"kind":${span.kind + 1},"startTimeUnixNano":"${nanos(span.startTime)}","endTimeUnixNano":"${nanos(span.endTime)}","attributes":[`,
     plain,
     content,
-    tail: `],"droppedAttributesCount":${span.droppedAttributesCount},"events":[${events}],"droppedEventsCount":${span.droppedEventsCount},"status":${status},"links":[],"droppedLinksCount":${span.droppedLinksCount},"flags":${flags}}`,
+    tail: `],"droppedAttributesCount":${span.droppedAttributesCount},"events":[${events}],"droppedEventsCount":${span.droppedEventsCount},"status":${status},"links":[${links}],"droppedLinksCount":${span.droppedLinksCount},"flags":${spanFlags(context.traceFlags, parent?.isRemote)}}`,
   };
 }
 
