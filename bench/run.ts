@@ -39,8 +39,10 @@ const { values: args } = parseArgs({
 });
 
 // Full: about 4 minutes on 2 cores. Smoke: a few seconds per scenario, only to prove the bench still runs.
+// The smoke run still warms up and measures for 2 s: on a starved CI machine a 1 s window with no warm-up
+// can close before the first request of a cold server completes, which proves nothing either way.
 const profile = args.smoke
-  ? { runS: 1, warmupS: 0, rounds: 1, settleMs: 1200, hungSinksS: 1, clientCalls: 100, scrapes: 20 }
+  ? { runS: 2, warmupS: 1, rounds: 1, settleMs: 1200, hungSinksS: 1, clientCalls: 100, scrapes: 20 }
   : { runS: 8, warmupS: 2, rounds: 3, settleMs: 1200, hungSinksS: 15, clientCalls: 1000, scrapes: 200 };
 const runS = Number(args.duration ?? profile.runS);
 const rounds = Number(args.rounds ?? profile.rounds);
