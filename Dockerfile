@@ -26,6 +26,7 @@ COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --chown=node:node package.json ./
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node data ./data
+COPY --chown=node:node prompts ./prompts
 USER node
 EXPOSE 8000
 # No curl in the slim image; Node's fetch is enough. /healthz is liveness only (no dependencies).

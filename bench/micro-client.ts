@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GoogleGenerativeAI } from '@google/generative-ai';
 import { loadConfig } from '../src/config/index.js';
 import { startTelemetry } from '../src/telemetry/index.js';
+import { alternatingBlocks } from './blocks.js';
 import { reportResult } from './child.js';
 import { percentile, round } from './stats.js';
 import { benchQuery } from './workload.js';
@@ -20,18 +21,21 @@ const { createLlmClient } = await import('../src/llm/client.js');
 const { createGeminiProvider } = await import('../src/llm/providers/gemini.js');
 const { loadCorpus } = await import('../src/agents/corpus.js');
 const { createRetriever } = await import('../src/agents/retriever.js');
-const { defaultPromptName, getPrompt } = await import('../src/agents/prompts.js');
+const { createResearchPromptStore, promptSelectors } = await import('../src/prompts/index.js');
+const { promptVariables } = await import('../src/agents/reasoner.js');
 
 if (config.llm.provider !== 'gemini' || !config.llm.geminiBaseUrl) throw new Error('micro-client needs GEMINI_API_KEY and GEMINI_BASE_URL');
-const promptRef = { name: defaultPromptName, version: config.promptVersion };
-const template = getPrompt(promptRef);
+const prompts = createResearchPromptStore(config, { fallbackServed: () => undefined, warn: () => undefined });
+await prompts.start();
+prompts.close();
+const served = prompts.get(promptSelectors(config.prompts)[0] as Parameters<typeof prompts.get>[0]);
+const promptRef = { name: served.name, version: served.version };
 const passages = createRetriever(loadCorpus(config.corpusPath))
   .retrieve(benchQuery, 5)
   .papers.map(({ paper }) => ({ id: paper.id, title: paper.title, year: paper.year, summary: paper.summary }));
 const request = {
   model: config.llm.models.simple,
-  system: template.system,
-  prompt: template.render(benchQuery, passages),
+  ...served.render(promptVariables(benchQuery, passages)),
   promptRef,
   temperature: config.llm.temperature,
   maxOutputTokens: config.llm.maxOutputTokens,
@@ -57,30 +61,7 @@ const sides = {
   raw: async () => void (await rawModel.generateContent(request.prompt)).response.text(),
   instrumented: async () => void (await llm.generate(request)).text,
 };
-type Side = keyof typeof sides;
-const latencies: Record<Side, number[]> = { raw: [], instrumented: [] };
-const cpuMicros: Record<Side, number> = { raw: 0, instrumented: 0 };
-
-async function runBlock(side: Side, record: boolean): Promise<void> {
-  const cpuBefore = process.cpuUsage();
-  for (let i = 0; i < block; i += 1) {
-    const started = performance.now();
-    await sides[side]();
-    if (record) latencies[side].push(performance.now() - started);
-  }
-  const cpu = process.cpuUsage(cpuBefore);
-  if (record) cpuMicros[side] += cpu.user + cpu.system;
-}
-
-// Warm-up: JIT, keep-alive sockets, the breaker and the first span processors.
-for (let i = 0; i < Math.max(2, Math.ceil(calls / block / 10)); i += 1) {
-  await runBlock('raw', false);
-  await runBlock('instrumented', false);
-}
-for (let done = 0; done < calls; done += block) {
-  await runBlock('raw', true);
-  await runBlock('instrumented', true);
-}
+const { latencies, cpuMicros } = await alternatingBlocks(sides, calls, block);
 
 const summary = (values: number[]) => ({
   p50Ms: round(percentile(values, 50), 4),

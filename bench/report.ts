@@ -17,6 +17,14 @@ export interface ClientResult {
   rawCpuUsPerCall: number;
 }
 
+/** Scenario (h): the LLM client with its response cache, a miss (model call on the fake) against a hit. */
+export interface CacheHitResult {
+  store: 'memory' | 'redis';
+  callsPerSide: number;
+  miss: { p50Ms: number; p99Ms: number; cpuUsPerCall: number };
+  hit: { p50Ms: number; p99Ms: number; cpuUsPerCall: number };
+}
+
 export type HttpScenarioId = 'a' | 'b' | 'c' | 'd_off' | 'd_on';
 
 export const httpScenarioTitles: Record<HttpScenarioId, string> = {
@@ -60,6 +68,7 @@ export interface Results {
     e: { sinksOn: ClientResult; sinksOff: ClientResult };
     f: ScrapeResult;
     g: HungSinksResult;
+    h: { memory: CacheHitResult; redis: CacheHitResult };
   };
   ratios: Ratios;
   targets: TargetCheck[];
@@ -151,6 +160,13 @@ export function markdownReport(results: Results): string {
     `**(f) /metrics scrape**, ${s.f.samples} samples, ${s.f.scrapesPerFormat} scrapes per format over loopback: OpenMetrics p50 ${fixed(s.f.openMetrics.p50Ms)} ms / p99 ${fixed(s.f.openMetrics.p99Ms)} ms (${Math.round(s.f.openMetrics.bytes / 1024)} KB); text 0.0.4 p50 ${fixed(s.f.text.p50Ms)} ms / p99 ${fixed(s.f.text.p99Ms)} ms (${Math.round(s.f.text.bytes / 1024)} KB); ${fixed(s.f.cpuMsPerScrape)} ms server CPU per scrape.`,
     '',
     `**(g) every sink hanging**, after the same load with healthy sinks (${meta.settings.hungSinksS} s each, fresh server): ${Math.round(s.g.healthyRps)} → ${Math.round(s.g.rps)} req/s; peak RSS ${Math.round(s.g.rssHealthyPeakMb)} MB healthy → ${Math.round(s.g.rssPeakMb)} MB hung (${Math.round(s.g.rssAfterMb)} MB at the end, ${s.g.requests} requests while hung): the hang holds ${fixed(s.g.rssGrowthMb, 1)} MB more; ${fixed(s.g.rssGrowthRawMb, 1)} MB above the RSS when the sinks started hanging.`,
+    '',
+    `**(h) response cache**, LLM client on the Gemini fake, ${s.h.memory.callsPerSide} calls per side in alternating blocks: a miss asks a new question (one model call), a hit repeats one`,
+    '',
+    table(
+      ['store', 'miss p50 ms', 'miss p99 ms', 'hit p50 ms', 'hit p99 ms', 'miss CPU µs/call', 'hit CPU µs/call'],
+      [s.h.memory, s.h.redis].map((c) => [c.store, fixed(c.miss.p50Ms, 3), fixed(c.miss.p99Ms, 3), fixed(c.hit.p50Ms, 3), fixed(c.hit.p99Ms, 3), Math.round(c.miss.cpuUsPerCall), Math.round(c.hit.cpuUsPerCall)]),
+    ),
     '',
     '**What reached the sinks**, per request (after a settle time; a little of the previous run can be included)',
     '',

@@ -17,10 +17,12 @@ import {
   httpScenarioTitles,
   markdownReport,
   updateBenchmarksDoc,
+  type CacheHitResult,
   type ClientResult,
   type HttpScenarioId,
   type Results,
 } from './report.js';
+import { startRedisServer } from '../test/helpers/redis-server.js';
 import { measureScrapes } from './scrape.js';
 import { serviceEnv, startServer, type RunningServer, type ServerSpec } from './server.js';
 import { median, round } from './stats.js';
@@ -37,8 +39,10 @@ const { values: args } = parseArgs({
 });
 
 // Full: about 4 minutes on 2 cores. Smoke: a few seconds per scenario, only to prove the bench still runs.
+// The smoke run still warms up and measures for 2 s: on a starved CI machine a 1 s window with no warm-up
+// can close before the first request of a cold server completes, which proves nothing either way.
 const profile = args.smoke
-  ? { runS: 1, warmupS: 0, rounds: 1, settleMs: 1200, hungSinksS: 1, clientCalls: 100, scrapes: 20 }
+  ? { runS: 2, warmupS: 1, rounds: 1, settleMs: 1200, hungSinksS: 1, clientCalls: 100, scrapes: 20 }
   : { runS: 8, warmupS: 2, rounds: 3, settleMs: 1200, hungSinksS: 15, clientCalls: 1000, scrapes: 200 };
 const runS = Number(args.duration ?? profile.runS);
 const rounds = Number(args.rounds ?? profile.rounds);
@@ -105,6 +109,20 @@ function measureClient(fakes: Fakes, sinks: boolean): Promise<ClientResult> {
   });
 }
 
+/** (h): cache hit against miss, in process and through a real redis-server started for the run. */
+async function measureCache(fakes: Fakes): Promise<{ memory: CacheHitResult; redis: CacheHitResult }> {
+  const env = { ...serviceEnv({ llm: 'gemini', sinks: false }, fakes.urls, 0), CACHE_TTL_SECONDS: '3600', LOG_LEVEL: 'warn' };
+  const run = (extra: Record<string, string>) =>
+    runJsonChild<CacheHitResult>('bench/cache-hit.ts', [String(profile.clientCalls), '25'], { core: SERVER_CORE, env: { ...env, ...extra } });
+  const memory = await run({});
+  const redis = await startRedisServer();
+  try {
+    return { memory, redis: await run({ REDIS_URL: redis.url, FEEDBACK_SECRET: 'bench' }) };
+  } finally {
+    await redis.stop();
+  }
+}
+
 async function main(): Promise<void> {
   // The orchestrator (autocannon, if used), wrk and the fakes all inherit this core.
   pinSelf(LOAD_CORE);
@@ -120,12 +138,15 @@ async function main(): Promise<void> {
     const scrape = await measureScrapes(fakes.urls, profile.scrapes);
     log('(g) every sink hanging');
     const hung = await measureHungSinks(ctx, profile.hungSinksS, profile.warmupS, scratchDir);
+    log('(h) response cache: hit vs miss, in memory and through Redis');
+    const cache = await measureCache(fakes);
 
     const scenarios = {
       ...(Object.fromEntries(plan.map(({ id }) => [id, summariseRuns(samples[id])])) as Record<HttpScenarioId, ReturnType<typeof summariseRuns>>),
       e: { sinksOn, sinksOff },
       f: scrape,
       g: hung,
+      h: cache,
     };
     const ratios = {
       cOverB: perRound(samples, 'c', 'b', (c, b) => c.rps / b.rps),

@@ -43,6 +43,9 @@ export function serviceEnv(spec: Pick<ServerSpec, 'llm' | 'sinks'>, fakes: FakeU
     LOG_LEVEL: 'info',
     // 0 turns the limit off (the plugin still runs); the bench sends far more than 120 queries a minute.
     RATE_LIMIT_PER_MINUTE: '0',
+    // The bench repeats one question: with the response cache on, every scenario would measure hits.
+    // Scenario (h) measures the cache and turns it back on.
+    CACHE_TTL_SECONDS: '0',
   });
   if (spec.llm === 'gemini') Object.assign(env, { GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: fakes.gemini });
   const sinks = spec.sinks === true ? allSinks : spec.sinks === false ? [] : spec.sinks;

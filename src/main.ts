@@ -17,7 +17,20 @@ const telemetry = startTelemetry(config);
 const { buildApp } = await import('./server.js');
 const { startMetricsServer } = await import('./metrics-server.js');
 
-const app = await buildApp({ config, telemetry });
+const { PromptNotFoundError } = await import('./prompts/store.js');
+const { PromptFileError } = await import('./prompts/files.js');
+let app: Awaited<ReturnType<typeof buildApp>>;
+try {
+  app = await buildApp({ config, telemetry });
+} catch (error) {
+  // A prompt that exists nowhere, or a broken prompt file, is a configuration error: say which, exit 78.
+  if (error instanceof PromptNotFoundError || error instanceof PromptFileError) {
+    process.stderr.write(`${error.message}\n`);
+    await telemetry.shutdown(1000);
+    process.exit(78);
+  }
+  throw error;
+}
 const metricsServer = config.security.metricsPort
   ? await startMetricsServer(config, telemetry)
   : undefined;

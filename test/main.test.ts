@@ -31,7 +31,6 @@ describe('npm start', () => {
     expect(scripts.start).toBe('node dist/main.js');
     expect(existsSync(compiledEntry)).toBe(true);
     expect(existsSync(join(repoRoot, 'dist', 'llm', 'prices.json'))).toBe(true);
-    expect(existsSync(join(repoRoot, 'dist', 'telemetry', 'sinks', 'loki-transport.mjs'))).toBe(true);
     const builtAt = statSync(compiledEntry).mtimeMs;
     const again = spawnSync(process.execPath, ['scripts/prestart.mjs'], { cwd: repoRoot, encoding: 'utf8' });
     expect(again.status).toBe(0);
@@ -102,5 +101,18 @@ describe('npm start', () => {
     const [code] = await once(child, 'exit');
     expect(code).toBe(78);
     expect(output()).toMatch(/GEMINI_API_KEY: required when LLM_PROVIDER=gemini/);
+  }, 20_000);
+
+  it('fails start-up naming a pinned prompt version that exists nowhere', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', PROMPT_VERSION: '9' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(78);
+    expect(stderr).toContain('prompt research-answer: version 9 is not in prompts/research-answer.yaml');
   }, 20_000);
 });

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { parseVariants } from '../prompts/variants.js';
 import { apiKeyList, isOrigin, trustProxySetting } from './access.js';
+import { costControlProblems, costControlsConfig, costControlsEnv } from './cost.js';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -82,7 +84,13 @@ export const envSchema = z.object({
   MODEL_COMPLEX: z.string().default('gemini-2.5-pro'),
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.2),
   LLM_MAX_OUTPUT_TOKENS: int(1024, 1, 65_536),
-  PROMPT_VERSION: int(2, 1, 1000),
+  // `v2` as in the reference chapter, or `2`.
+  PROMPT_VERSION: optionalString
+    .transform((value) => (value === undefined ? undefined : /^v?\d+$/i.test(value) ? Number(value.replace(/^v/i, '')) : Number.NaN))
+    .pipe(z.number().int().min(1).max(1_000_000).optional()),
+  PROMPT_LABEL: z.string().regex(/^[a-z0-9_.-]+$/, 'lower-case letters, digits, "_", "." or "-"').default('production'),
+  PROMPT_VARIANTS: optionalString,
+  PROMPT_CACHE_TTL_SECONDS: int(60, 1, 86_400),
   CORPUS_PATH: optionalString,
 
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
@@ -102,6 +110,7 @@ export const envSchema = z.object({
   CAPTURE_CONTENT: flag,
 
   API_KEYS: csv.pipe(apiKeyList),
+  DOCS_PUBLIC: flag,
   METRICS_PORT: int(0, 0, 65535),
   METRICS_TOKEN: optionalString,
   RATE_LIMIT_PER_MINUTE: int(120, 0, 1_000_000),
@@ -132,6 +141,7 @@ export const envSchema = z.object({
       }, 'not a valid regular expression'),
     ),
   ),
+  ...costControlsEnv,
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -155,6 +165,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const otlpTracesUrl =
     raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
     (raw.OTEL_EXPORTER_OTLP_ENDPOINT ? `${raw.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` : undefined);
+  let variants = [{ label: raw.PROMPT_LABEL, weight: 100 }];
+  if (raw.PROMPT_VARIANTS) {
+    try {
+      variants = parseVariants(raw.PROMPT_VARIANTS);
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration:\n  PROMPT_VARIANTS: ${(error as Error).message}`);
+    }
+    if (raw.PROMPT_VERSION !== undefined) {
+      throw new ConfigError('Invalid configuration:\n  PROMPT_VERSION/PROMPT_VARIANTS: a pinned version cannot be split; set one of them');
+    }
+  }
   const langfuseOn = Boolean(raw.LANGFUSE_PUBLIC_KEY && raw.LANGFUSE_SECRET_KEY);
   const langsmithApi = raw.LANGSMITH_API_KEY
     ? { apiKey: raw.LANGSMITH_API_KEY, endpoint: raw.LANGSMITH_ENDPOINT ?? 'https://api.smith.langchain.com', project: raw.LANGSMITH_PROJECT }
@@ -170,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   if (raw.LLM_PROVIDER === 'gemini' && !geminiApiKey) {
     problems.push('GEMINI_API_KEY: required when LLM_PROVIDER=gemini (GOOGLE_API_KEY is read too)');
   }
+  problems.push(...costControlProblems(raw));
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
   const provider = raw.LLM_PROVIDER === 'auto' ? (geminiApiKey ? 'gemini' : 'offline') : raw.LLM_PROVIDER;
   return {
@@ -196,7 +218,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       temperature: raw.LLM_TEMPERATURE,
       maxOutputTokens: raw.LLM_MAX_OUTPUT_TOKENS,
     },
-    promptVersion: raw.PROMPT_VERSION,
+    prompts: {
+      /** Pins one version for every request; when set, labels and variants are not used. */
+      version: raw.PROMPT_VERSION,
+      variants,
+      cacheTtlSeconds: raw.PROMPT_CACHE_TTL_SECONDS,
+    },
     corpusPath: raw.CORPUS_PATH,
     telemetry: {
       exportTimeoutMs: raw.TELEMETRY_EXPORT_TIMEOUT_MS,
@@ -215,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       loki: raw.LOKI_URL ? { url: raw.LOKI_URL } : undefined,
     },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    costControls: costControlsConfig(raw),
     streamHeartbeatMs: raw.STREAM_HEARTBEAT_MS,
     /** Base URLs the research page links each answer's trace to; a link is hidden when its URL is unset. */
     ui: { jaegerUrl: raw.UI_JAEGER_URL, langfuseUrl: raw.UI_LANGFUSE_URL, grafanaUrl: raw.UI_GRAFANA_URL },
@@ -222,6 +250,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     evaluation: { langsmith: langsmithApi },
     security: {
       apiKeys: raw.API_KEYS,
+      // Behind API keys the API's shape is not for everyone: the docs are served only when asked for.
+      docsPublic: raw.API_KEYS.length === 0 || raw.DOCS_PUBLIC,
       metricsPort: raw.METRICS_PORT,
       metricsToken: raw.METRICS_TOKEN,
       rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,

@@ -3,9 +3,10 @@ import { parseArgs } from 'node:util';
 import { Client } from 'langsmith';
 import { loadConfig, type Config } from '../config/index.js';
 import { defaultDatasetPath, loadEvalDataset, type EvalDataset } from './dataset.js';
+import { formatComparison, parseCompare, resolvePromptVersion } from './compare.js';
 import { evaluateWithLangSmith } from './langsmith.js';
 import { evaluateOffline } from './offline.js';
-import { formatTable, progressLine, summarize, writeReport, type ExampleResult, type Thresholds } from './report.js';
+import { formatTable, progressLine, summarize, writeReport, type EvalReport, type ExampleResult, type Thresholds } from './report.js';
 import { startResearchTarget } from './target.js';
 
 export const usage = `Usage: npm run eval -- [options]
@@ -22,6 +23,9 @@ Options:
   --top-k <n>                  papers retrieved per query, and the k of retrieval_hit (default 5)
   --experiment-prefix <name>   LangSmith experiment prefix (default research-agent)
   --concurrency <n>            examples in parallel in LangSmith mode (default 4)
+  --compare <a,b>              run the dataset with two prompt versions or labels (e.g. 1,2 or
+                               production,candidate) and print them side by side; in LangSmith mode
+                               each is its own experiment, with the prompt version in its metadata
   --offline                    evaluate locally even when LangSmith is configured
   --help                       print this text
 
@@ -52,6 +56,7 @@ function parseOptions(argv: string[]) {
       'top-k': { type: 'string', default: '5' },
       'experiment-prefix': { type: 'string', default: 'research-agent' },
       concurrency: { type: 'string', default: '4' },
+      compare: { type: 'string' },
       offline: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -70,6 +75,7 @@ function parseOptions(argv: string[]) {
     experimentPrefix: values['experiment-prefix'],
     concurrency: number('concurrency', values.concurrency, 1, 64),
     offline: values.offline,
+    compare: values.compare,
   };
 }
 
@@ -93,6 +99,41 @@ export async function runEvalCli(argv: string[], io: EvalCliIo = {}): Promise<nu
     err(isUsage ? `${(error as Error).message}\n\n${usage}` : (error as Error).message);
     return 2;
   }
+  let sides: Array<{ title: string; config: Config }> = [{ title: '', config }];
+  try {
+    if (options.compare) {
+      sides = await Promise.all(
+        parseCompare(options.compare, config.prompts).map(async ({ spec, settings }) => {
+          const sideConfig = { ...config, prompts: settings };
+          const version = await resolvePromptVersion(sideConfig);
+          return { title: /^\d+$/.test(spec) ? `v${version}` : `${spec} (v${version})`, config: sideConfig };
+        }),
+      );
+    }
+  } catch (error) {
+    err(error instanceof Error && error.message.startsWith('--compare') ? `${error.message}\n\n${usage}` : (error as Error).message);
+    return 2;
+  }
+  const runs: Array<{ title: string; report: EvalReport }> = [];
+  for (const side of sides) {
+    if (side.title) out(`\n== prompt ${side.title} ==`);
+    runs.push({ title: side.title, report: await evaluateOnce(side.config, options, dataset, { out, err }, side.title) });
+  }
+  const reports = runs.map((run) => run.report);
+  writeReport(options.reportPath, reports.length === 1 ? (reports[0] as EvalReport) : { compare: runs });
+  if (runs.length === 2) out(`\n${formatComparison(runs)}`);
+  out(`Report: ${options.reportPath}`);
+  return reports.every((report) => report.passed) ? 0 : 1;
+}
+
+/** One run over the dataset with one configuration: progress lines, the table, threshold failures. */
+async function evaluateOnce(
+  config: Config,
+  options: ReturnType<typeof parseOptions>,
+  dataset: EvalDataset,
+  { out, err }: Required<Pick<EvalCliIo, 'out' | 'err'>>,
+  promptTitle: string,
+): Promise<EvalReport> {
   const langsmith = options.offline ? undefined : config.evaluation.langsmith;
   const mode = langsmith ? 'langsmith' : 'offline';
   const startedAt = new Date().toISOString();
@@ -105,12 +146,13 @@ export async function runEvalCli(argv: string[], io: EvalCliIo = {}): Promise<nu
   let experiment: string | undefined;
   try {
     if (langsmith) {
+      const promptVersion = await resolvePromptVersion(config);
       ({ results, experiment } = await evaluateWithLangSmith(dataset, target, {
         client: new Client({ apiUrl: langsmith.endpoint, apiKey: langsmith.apiKey }),
-        experimentPrefix: options.experimentPrefix,
+        experimentPrefix: promptTitle ? `${options.experimentPrefix}-prompt-v${promptVersion}` : options.experimentPrefix,
         topK: options.topK,
         concurrency: options.concurrency,
-        metadata: { provider: config.llm.provider, models: config.llm.models, prompt_version: config.promptVersion },
+        metadata: { provider: config.llm.provider, models: config.llm.models, prompt_version: promptVersion, prompt_choice: promptTitle || undefined },
         onSync: ({ created, reused, stale }) =>
           out(
             `LangSmith dataset ${dataset.name}: ${created} examples created, ${reused} reused` +
@@ -133,11 +175,9 @@ export async function runEvalCli(argv: string[], io: EvalCliIo = {}): Promise<nu
     topK: options.topK,
     startedAt,
   });
-  writeReport(options.reportPath, report);
   out('');
   out(formatTable(report));
   if (experiment) out(`\nLangSmith experiment: ${experiment}`);
-  out(`Report: ${options.reportPath}`);
-  for (const failure of report.failures) err(`FAIL: ${failure}`);
-  return report.passed ? 0 : 1;
+  for (const failure of report.failures) err(`FAIL: ${promptTitle ? `prompt ${promptTitle}: ` : ''}${failure}`);
+  return report;
 }

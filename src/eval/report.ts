@@ -121,7 +121,8 @@ export function formatTable(report: EvalReport): string {
   return [line(header), rule, ...rows.map(line), rule, line(footer)].join('\n');
 }
 
-export function writeReport(path: string, report: EvalReport): void {
+/** Writes one run's report, or `{compare: [{title, report}, …]}` for `--compare`. */
+export function writeReport(path: string, report: EvalReport | { compare: Array<{ title: string; report: EvalReport }> }): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
 }

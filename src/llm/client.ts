@@ -2,19 +2,29 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import CircuitBreaker from 'opossum';
 import pRetry from 'p-retry';
 import type { Config } from '../config/index.js';
+import type { BudgetReservation } from './budget/budget.js';
+import { describeCacheHit } from './cache-hit.js';
+import type { CachedAnswer } from './cache/store.js';
+import { withCostControls, type CallControls, type CostControls } from './cost-controls.js';
 import { LlmCallCancelled, LlmError } from './errors.js';
 import { priceCall, type PricedCall } from './pricing.js';
 import type { LlmCallHandle, LlmTelemetryPort } from './telemetry-port.js';
-import type { LlmCallRecord, LlmProvider, LlmRequest, ProviderResponse, StreamChunk } from './types.js';
+import type { CacheInfo, LlmCallRecord, LlmProvider, LlmRequest, ProviderResponse, StreamChunk } from './types.js';
 import { emptyUsage, type TokenUsage } from './usage.js';
 
 export interface LlmResult {
   text: string;
   model: string;
+  /** Billed to this request: all zeros on a cache hit. */
   usage: TokenUsage;
   cost: PricedCall;
   latencyMs: number;
   traceId: string;
+  finishReason: string;
+  responseModel?: string;
+  /** What the model call that produced the text was billed for (the original call's, on a hit). */
+  billedUsage: TokenUsage;
+  cache: CacheInfo;
 }
 
 interface ClientOptions {
@@ -25,6 +35,8 @@ interface ClientOptions {
   settings: Config['llm'];
   /** Aborted when the server stops waiting for model calls at shutdown; calls then fail as `shutting_down`. */
   stopSignal?: AbortSignal;
+  /** Response cache and spend budget in front of every model call; none by default. */
+  costControls?: CostControls;
 }
 
 type CallOutcome = Pick<LlmCallRecord, 'status' | 'response' | 'usage' | 'cost' | 'error'>;
@@ -44,6 +56,10 @@ interface CallOptions {
   callerSignal?: AbortSignal;
   canRetry?: () => boolean;
   progress?: () => CallProgress;
+  /** The budget reserved for this call: settled to its cost, or released when nothing was billed. */
+  reservation?: BudgetReservation;
+  /** The response cache was consulted (a miss): the description says `cache: {hit: false}`. */
+  cacheOn?: boolean;
 }
 
 export interface StreamOptions {
@@ -56,7 +72,7 @@ export interface StreamOptions {
  * Gemini's RetryInfo; a per-model circuit breaker fails fast while the model keeps failing. Whatever
  * happens, exactly one call description reaches the telemetry layer.
  */
-export function createLlmClient({ provider, providerName, telemetry, settings, stopSignal }: ClientOptions) {
+export function createLlmClient({ provider, providerName, telemetry, settings, stopSignal, costControls = {} }: ClientOptions) {
   const breakers = new Map<string, CircuitBreaker<[Attempt, AbortSignal, AbortSignal | undefined], ProviderResponse>>();
   const breakerFor = (model: string) => {
     let breaker = breakers.get(model);
@@ -88,7 +104,8 @@ export function createLlmClient({ provider, providerName, telemetry, settings, s
    * once text reached its caller, and say how far it got when the caller leaves.
    */
   async function runCall(request: LlmRequest, invoke: Attempt, options: CallOptions = {}): Promise<LlmResult> {
-    const { callerSignal, canRetry = () => true, progress = (): CallProgress => ({}) } = options;
+    const { callerSignal, canRetry = () => true, progress = (): CallProgress => ({}), reservation, cacheOn } = options;
+    const cache: CacheInfo | undefined = cacheOn ? { hit: false } : undefined;
     const call = telemetry.startLlmCall(request, provider.system, provider.serverAddress);
     const startedAt = Date.now();
     const started = performance.now();
@@ -102,11 +119,11 @@ export function createLlmClient({ provider, providerName, telemetry, settings, s
     let failure: Error | undefined;
     try {
       const response = await call.runInContext(() => callWithRetries(request, invoke, call, attempts, signal, callerSignal, canRetry));
-      outcome = { status: 'success', response, usage: response.usage, cost: priceCall(response.usage, [response.responseModel, request.model]) };
+      outcome = { status: 'success', response, usage: response.usage, cost: priceCall(response.usage, [response.responseModel, request.model], { at: startedAt }) };
     } catch (error) {
       if (callerSignal?.aborted && !stopSignal?.aborted) {
         const { usage = emptyUsage(), responseModel } = progress();
-        outcome = { status: 'cancelled', usage, cost: priceCall(usage, [responseModel, request.model]) };
+        outcome = { status: 'cancelled', usage, cost: priceCall(usage, [responseModel, request.model], { at: startedAt }) };
         failure = new LlmCallCancelled(call.traceId);
       } else {
         const llmFailure = stopSignal?.aborted ? shuttingDown(error) : deadline.aborted ? deadlineExceeded(error, settings.deadlineMs) : asLlmError(error);
@@ -114,7 +131,7 @@ export function createLlmClient({ provider, providerName, telemetry, settings, s
         outcome = {
           status: 'error',
           usage,
-          cost: priceCall(usage, [llmFailure.responseModel, request.model]),
+          cost: priceCall(usage, [llmFailure.responseModel, request.model], { at: startedAt }),
           error: { type: llmFailure.type, message: llmFailure.message },
         };
         failure = llmFailure;
@@ -132,7 +149,10 @@ export function createLlmClient({ provider, providerName, telemetry, settings, s
       attempts: attempts.count,
       traceId: call.traceId,
       spanId: call.spanId,
+      ...(cache ? { cache } : {}),
     });
+    // A failed call frees its reservation, unless tokens were billed anyway (thinking cut off by MAX_TOKENS, a cancelled stream).
+    await (outcome.cost.costUsd || !failure ? reservation?.settle(outcome.cost.costUsd ?? 0) : reservation?.release());
     if (failure) throw failure;
     const response = outcome.response as ProviderResponse;
     return {
@@ -142,34 +162,56 @@ export function createLlmClient({ provider, providerName, telemetry, settings, s
       cost: outcome.cost,
       latencyMs,
       traceId: call.traceId,
+      finishReason: response.finishReason,
+      responseModel: response.responseModel,
+      billedUsage: outcome.usage,
+      cache: cache ?? { hit: false },
     };
   }
 
-  function generate(request: LlmRequest): Promise<LlmResult> {
-    return runCall(request, (signal) => provider.generate(request, signal));
+  const controlled = (
+    call: (request: LlmRequest, reservation: BudgetReservation, cacheOn: boolean) => Promise<LlmResult>,
+    onHit: (answer: CachedAnswer) => void = () => undefined,
+  ) =>
+    withCostControls(providerName, costControls, call, (request, answer) => {
+      onHit(answer);
+      return describeCacheHit({ telemetry, provider, providerName }, request, answer);
+    });
+
+  /** One answer; `controls` choose the cache mode and who pays (the response cache and budgets come first). */
+  function generate(request: LlmRequest, controls?: CallControls): Promise<LlmResult> {
+    return controlled((checked, reservation, cacheOn) =>
+      runCall(checked, (signal) => provider.generate(checked, signal), { reservation, cacheOn }),
+    )(request, controls);
   }
 
   /**
    * Streams the answer to `onDelta`. Retries only until the first text reached the caller; when
-   * `signal` aborts, the model stream is aborted and the call is recorded as `cancelled`.
+   * `signal` aborts, the model stream is aborted and the call is recorded as `cancelled`. A cache hit
+   * arrives as one delta.
    */
-  function generateStream(request: LlmRequest, { signal, onDelta }: StreamOptions): Promise<LlmResult> {
-    const streamed: LlmRequest = { ...request, stream: true };
-    const seen: CallProgress = {};
-    let delivered = false;
-    const onChunk = ({ text, usage, responseModel }: StreamChunk) => {
-      seen.firstChunkAt ??= performance.now();
-      seen.usage = usage ?? seen.usage;
-      seen.responseModel = responseModel ?? seen.responseModel;
-      if (!text) return;
-      delivered = true;
-      onDelta(text);
+  function generateStream(request: LlmRequest, { signal, onDelta }: StreamOptions, controls?: CallControls): Promise<LlmResult> {
+    const streamOnce = (checked: LlmRequest, reservation: BudgetReservation, cacheOn: boolean) => {
+      const streamed: LlmRequest = { ...checked, stream: true };
+      const seen: CallProgress = {};
+      let delivered = false;
+      const onChunk = ({ text, usage, responseModel }: StreamChunk) => {
+        seen.firstChunkAt ??= performance.now();
+        seen.usage = usage ?? seen.usage;
+        seen.responseModel = responseModel ?? seen.responseModel;
+        if (!text) return;
+        delivered = true;
+        onDelta(text);
+      };
+      return runCall(streamed, (attemptSignal) => provider.stream(streamed, attemptSignal, onChunk), {
+        callerSignal: signal,
+        canRetry: () => !delivered,
+        progress: () => seen,
+        reservation,
+        cacheOn,
+      });
     };
-    return runCall(streamed, (attemptSignal) => provider.stream(streamed, attemptSignal, onChunk), {
-      callerSignal: signal,
-      canRetry: () => !delivered,
-      progress: () => seen,
-    });
+    return controlled(streamOnce, (answer) => onDelta(answer.text))(request, controls);
   }
 
   function callWithRetries(
@@ -211,7 +253,7 @@ export function createLlmClient({ provider, providerName, telemetry, settings, s
     );
   }
 
-  return { generate, generateStream };
+  return { generate, generateStream, providerName };
 }
 
 export type LlmClient = ReturnType<typeof createLlmClient>;

@@ -4,6 +4,8 @@ import type { TokenUsage } from './usage.js';
 export interface PromptRef {
   name: string;
   version: number;
+  /** The local file's version served because LangFuse could not serve it. */
+  isFallback?: boolean;
 }
 
 /** A passage the model may cite; the offline provider answers from these alone. */
@@ -65,6 +67,18 @@ export type LlmErrorType =
   | 'circuit_open'
   | 'shutting_down';
 
+/** Whether the answer came from the response cache, and what the original call cost. */
+export type CacheInfo =
+  | { hit: false }
+  | {
+      hit: true;
+      ageSeconds: number;
+      /** What the cached answer's original call cost (null when its model is unpriced). */
+      savedUsd: number | null;
+      /** Trace of the call that paid for the answer. */
+      originTraceId: string;
+    };
+
 /**
  * The one description of a finished model call. The client builds it once; the telemetry layer turns
  * it into the span/generation, metrics, the log line and the LangSmith run, so they cannot disagree.
@@ -85,4 +99,6 @@ export interface LlmCallRecord {
   error?: { type: LlmErrorType; message: string };
   traceId: string;
   spanId: string;
+  /** Absent when the cache is off; a hit has zero usage and cost because nothing was billed. */
+  cache?: CacheInfo;
 }

@@ -24,6 +24,9 @@ export function toMetadata(answer: ResearchAnswer, latencyMs: number, feedbackTo
     complexity: answer.complexity,
     tokens: answer.llm.usage,
     cost_usd: answer.llm.cost.costUsd,
+    cache: answer.llm.cache.hit
+      ? { hit: true, age_s: answer.llm.cache.ageSeconds, saved_usd: answer.llm.cache.savedUsd }
+      : { hit: false },
     latency_ms: Math.round(latencyMs * 100) / 100,
     retrieved_docs: answer.retrievedDocs,
     avg_relevance: answer.averageRelevance,
@@ -31,8 +34,8 @@ export function toMetadata(answer: ResearchAnswer, latencyMs: number, feedbackTo
   };
 }
 
-/** The query-level signals of a finished answer. */
-export const answeredOutcome = (answer: ResearchAnswer, sessionKey: string | undefined): QueryOutcome => ({
+/** The query-level signals of a finished answer, `latencyMs` after the request arrived. */
+export const answeredOutcome = (answer: ResearchAnswer, sessionKey: string | undefined, latencyMs: number): QueryOutcome => ({
   status: 'success',
   queryType: answer.queryType,
   costUsd: answer.llm.cost.costUsd,
@@ -40,4 +43,6 @@ export const answeredOutcome = (answer: ResearchAnswer, sessionKey: string | und
   averageRelevance: answer.averageRelevance,
   sessionKey,
   traceId: answer.traceId,
+  promptVersion: answer.prompt.version,
+  durationSeconds: latencyMs / 1000,
 });

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { voteId, type VoteStore } from '../feedback/votes.js';
 import type { Telemetry } from '../telemetry/types.js';
 import type { FeedbackTokens } from '../security/feedback-token.js';
-import { errorResponseSchema, feedbackRequestSchema, feedbackResponseSchema } from './schemas.js';
+import { apiErrorResponses, errorResponse, feedbackRequestSchema, feedbackResponseSchema } from './schemas.js';
 
 interface Options {
   telemetry: Pick<Telemetry, 'recordFeedback'>;
@@ -26,7 +26,12 @@ export const feedbackRoutes: FastifyPluginAsyncZod<Options> = async (app, { tele
         tags: ['research'],
         summary: 'Thumbs up or down on an answer; a repeated vote replaces the earlier one (LangFuse score "user-feedback")',
         body: feedbackRequestSchema,
-        response: { 200: feedbackResponseSchema, 400: errorResponseSchema, 403: errorResponseSchema },
+        operationId: 'submitFeedback',
+        response: {
+          200: feedbackResponseSchema,
+          ...apiErrorResponses,
+          403: errorResponse('`invalid_feedback_token` (the token does not match this trace_id, caller and user_id) or `expired_feedback_token`'),
+        },
       },
     },
     async (request, reply) => {
@@ -35,7 +40,7 @@ export const feedbackRoutes: FastifyPluginAsyncZod<Options> = async (app, { tele
       if (check !== 'valid') return reply.code(403).send(refusals[check]);
       const id = voteId(traceId, userId);
       const vote = await votes.record(id, helpful ? 'helpful' : 'unhelpful');
-      telemetry.recordFeedback({ id, traceId, helpful, comment, userId, first: vote === 'new' });
+      telemetry.recordFeedback({ id, traceId, helpful, comment, userId, first: vote === 'new', promptVersion: tokens.promptVersionOf(token) });
       return { status: 'success' as const, vote };
     },
   );

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AnswerPlan, Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
 import { LlmCallCancelled, LlmError } from '../llm/errors.js';
@@ -7,12 +8,13 @@ import { describeLlmError } from '../plugins/app/errors.js';
 import type { AnswerOwner } from '../security/feedback-token.js';
 import type { Telemetry } from '../telemetry/types.js';
 import { answeredOutcome, toMetadata, toSource } from './answer-body.js';
-import { errorResponseSchema, queryRequestSchema } from './schemas.js';
+import { callControlsFor } from './call-controls.js';
+import { apiErrorResponses, modelErrorResponses, queryRequestSchema } from './schemas.js';
 
 interface Options {
   orchestrate: Orchestrator;
   telemetry: Pick<Telemetry, 'recordQuery'>;
-  issueFeedbackToken: (owner: AnswerOwner) => string;
+  issueFeedbackToken: (owner: AnswerOwner, promptVersion: number) => string;
   heartbeatMs: number;
 }
 
@@ -29,7 +31,15 @@ export const queryStreamRoutes: FastifyPluginAsyncZod<Options> = async (app, { o
         tags: ['research'],
         summary: 'The /api/query answer streamed as text/event-stream: meta, sources, delta (one or more), then done or error',
         body: queryRequestSchema,
-        response: { 400: errorResponseSchema, 502: errorResponseSchema, 503: errorResponseSchema, 504: errorResponseSchema },
+        operationId: 'streamResearchQuery',
+        response: {
+          200: {
+            description: 'server-sent events: meta, sources, delta (one or more), then done or error',
+            content: { 'text/event-stream': { schema: z.string() } },
+          },
+          ...apiErrorResponses,
+          ...modelErrorResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -47,12 +57,12 @@ export const queryStreamRoutes: FastifyPluginAsyncZod<Options> = async (app, { o
       const owner = (traceId: string): AnswerOwner => ({ traceId, callerId: request.caller.id, userId });
       const answering = request.runInTraceContext(() =>
         orchestrate(
-          { query, userId, sessionId, topK },
+          { query, userId, sessionId, topK, controls: callControlsFor(request, userId) },
           {
             signal: clientGone.signal,
             onPlan: (plan) => {
               const { traceId, model, prompt, queryType, complexity } = plan;
-              const feedback_token = issueFeedbackToken(owner(traceId));
+              const feedback_token = issueFeedbackToken(owner(traceId), prompt.version);
               send('meta', { trace_id: traceId, feedback_token, model, prompt, query_type: queryType, complexity });
               planned(plan);
             },
@@ -74,8 +84,8 @@ export const queryStreamRoutes: FastifyPluginAsyncZod<Options> = async (app, { o
         if (!reply.raw.writableFinished) clientGone.abort();
       });
       const finished = (answer: ResearchAnswer) => {
-        telemetry.recordQuery(answeredOutcome(answer, sessionKey));
-        send('done', toMetadata(answer, performance.now() - started, issueFeedbackToken(owner(answer.traceId))));
+        telemetry.recordQuery(answeredOutcome(answer, sessionKey, performance.now() - started));
+        send('done', toMetadata(answer, performance.now() - started, issueFeedbackToken(owner(answer.traceId), answer.prompt.version)));
       };
       const failed = (error: unknown) => {
         if (error instanceof LlmCallCancelled || clientGone.signal.aborted) {

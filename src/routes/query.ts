@@ -1,17 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Orchestrator, ResearchAnswer } from '../agents/orchestrator.js';
-import type { AnswerOwner } from '../security/feedback-token.js';
-import type { Telemetry } from '../telemetry/types.js';
-import { answeredOutcome, toMetadata, toSource } from './answer-body.js';
-import { errorResponseSchema, queryRequestSchema, queryResponseSchema, type QueryResponse } from './schemas.js';
+import { answerQuery, type AnswerDependencies } from './answer.js';
+import { callControlsFor } from './call-controls.js';
+import { apiErrorResponses, budgetErrorSchema, modelErrorResponses, queryRequestSchema, queryResponseSchema } from './schemas.js';
 
-interface Options {
-  orchestrate: Orchestrator;
-  telemetry: Pick<Telemetry, 'recordQuery'>;
-  issueFeedbackToken: (owner: AnswerOwner) => string;
-}
-
-export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchestrate, telemetry, issueFeedbackToken }) => {
+export const queryRoutes: FastifyPluginAsyncZod<AnswerDependencies> = async (app, dependencies) => {
   app.post(
     '/api/query',
     {
@@ -19,27 +11,25 @@ export const queryRoutes: FastifyPluginAsyncZod<Options> = async (app, { orchest
         tags: ['research'],
         summary: 'Answer a research question from the paper corpus, with sources and full telemetry metadata',
         body: queryRequestSchema,
-        response: { 200: queryResponseSchema, 400: errorResponseSchema, 502: errorResponseSchema, 503: errorResponseSchema, 504: errorResponseSchema },
+        operationId: 'answerResearchQuery',
+        response: {
+          200: queryResponseSchema,
+          ...apiErrorResponses,
+          ...modelErrorResponses,
+          429: budgetErrorSchema.describe('`rate_limited`, or `budget_exceeded` with scope, budget_usd, spent_usd, resets_at and Retry-After'),
+        },
       },
     },
     async (request, reply) => {
       const { query, user_id: userId, session_id: sessionId, top_k: topK } = request.body;
-      const sessionKey = sessionId ?? userId;
-      const started = performance.now();
-      try {
-        const answer = await request.runInTraceContext(() => orchestrate({ query, userId, sessionId, topK }));
-        telemetry.recordQuery(answeredOutcome(answer, sessionKey));
-        // The token is a credential for this caller's feedback: no shared cache may keep or replay it.
-        reply.header('cache-control', 'no-store');
-        return toResponse(answer, performance.now() - started, issueFeedbackToken({ traceId: answer.traceId, callerId: request.caller.id, userId }));
-      } catch (error) {
-        telemetry.recordQuery({ status: 'error', sessionKey, traceId: request.traceId() ?? '' });
-        throw error;
-      }
+      const answer = await answerQuery(
+        dependencies,
+        { query, userId, sessionId, topK, controls: callControlsFor(request, userId) },
+        { runIn: (work) => request.runInTraceContext(work), callerId: request.caller.id, fallbackTraceId: request.traceId() ?? '' },
+      );
+      // The token is a credential for this caller's feedback: no shared cache may keep or replay it.
+      reply.header('cache-control', 'no-store');
+      return answer;
     },
   );
 };
-
-function toResponse(answer: ResearchAnswer, latencyMs: number, feedbackToken: string): QueryResponse {
-  return { answer: answer.answer, sources: answer.sources.map(toSource), metadata: toMetadata(answer, latencyMs, feedbackToken) };
-}

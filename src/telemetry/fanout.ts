@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { context, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, trace, type Context, type Link, type Span } from '@opentelemetry/api';
 import type { LlmCallHandle, LlmTelemetryPort } from '../llm/telemetry-port.js';
 import type { LlmCallRecord } from '../llm/types.js';
 import type { LangfuseSink } from './sinks/langfuse.js';
 import type { LogSink } from './sinks/logs.js';
 import type { PrometheusSink } from './sinks/prometheus.js';
 import type { SpanSink } from './sinks/spans.js';
-import type { AgentOptions, AgentRecord, AgentRun, HttpExchange, QueryOutcome, RecordSink, RunAgent, SinkName, UserFeedback } from './types.js';
+import type { AgentOptions, AgentRecord, AgentRun, BatchSummary, CostControlSignals, HttpExchange, QueryOutcome, RecordSink, RunAgent, SinkName, UserFeedback } from './types.js';
 
 export interface Sinks {
   spans: SpanSink;
@@ -71,7 +71,7 @@ export function createFanout(sinks: Sinks, guard: Guard) {
           guard('tracing', () => sinks.spans.describeGeneration(span, record));
           guard('tracing', () => sinks.spans.end(span));
         }
-        guard('prometheus', () => sinks.prometheus.llmCall(record));
+        guard('prometheus', () => sinks.prometheus.llmCall(record, system, serverAddress));
         context.with(callContext, () => guard('logs', () => sinks.logs.llmCall(record)));
         if (sinks.langsmith) guard('langsmith', () => sinks.langsmith?.onLlmCall(record, parentSpanId));
       },
@@ -80,7 +80,7 @@ export function createFanout(sinks: Sinks, guard: Guard) {
 
   const runAgent: RunAgent = async (options, work) => {
     const parent = context.active();
-    const span = guard('tracing', () => sinks.spans.startAgent(options.name, parent));
+    const span = guard('tracing', () => sinks.spans.startAgent(options, parent));
     const observation = span && guard('langfuse', () => sinks.langfuse.observeAgent(span, options));
     const { traceId, spanId } = idsOf(span, parent);
     const record = agentRecord(options, traceId, spanId, trace.getSpanContext(parent)?.spanId);
@@ -104,7 +104,7 @@ export function createFanout(sinks: Sinks, guard: Guard) {
       status = 'error';
       record.error = error instanceof Error ? error.message : String(error);
       const message = record.error;
-      if (span) guard('tracing', () => sinks.spans.failed(span, message));
+      if (span) guard('tracing', () => sinks.spans.failed(span, message, error));
       guard('langfuse', () => sinks.langfuse.agentFailed(observation, message));
       throw error;
     } finally {
@@ -127,7 +127,7 @@ export function createFanout(sinks: Sinks, guard: Guard) {
     },
     recordFeedback(feedback: UserFeedback) {
       // A repeated vote replaces the first in LangFuse and LangSmith; the counter keeps first verdicts only.
-      if (feedback.first) guard('prometheus', () => sinks.prometheus.feedback(feedback.helpful));
+      if (feedback.first) guard('prometheus', () => sinks.prometheus.feedback(feedback.helpful, feedback.promptVersion));
       if (sinks.langsmith) guard('langsmith', () => sinks.langsmith?.onFeedback(feedback));
       guard('langfuse', () => sinks.langfuse.feedback(feedback));
       guard('logs', () => sinks.logs.feedback(feedback));
@@ -135,8 +135,48 @@ export function createFanout(sinks: Sinks, guard: Guard) {
     recordHttp(exchange: HttpExchange) {
       guard('prometheus', () => sinks.prometheus.http(exchange));
     },
+    recordPromptLoaded(version: number) {
+      guard('prometheus', () => sinks.prometheus.promptLoaded(version));
+    },
+    recordPromptFallback(reason: string) {
+      guard('prometheus', () => sinks.prometheus.promptFallback(reason));
+    },
+    ...costControlSignals(sinks, guard),
+    recordBudgetLimit(limitUsd: number) {
+      guard('prometheus', () => sinks.prometheus.serviceBudget(limitUsd, 0));
+    },
+    batchItemTrace(): { links: Link[]; runIn<T>(work: () => T): T } {
+      const batchContext = context.active();
+      const batchSpan = trace.getSpanContext(batchContext);
+      const itemContext = trace.deleteSpan(batchContext);
+      return { links: batchSpan ? [{ context: batchSpan }] : [], runIn: (work) => context.with(itemContext, work) };
+    },
+    recordBatch(summary: BatchSummary) {
+      const batchContext = context.active();
+      guard('prometheus', () => sinks.prometheus.batch(summary));
+      guard('langfuse', () => sinks.langfuse.batchProcessed(summary, batchContext));
+    },
   };
 }
+
+/** What the response cache, the budgets and the shared state report: counted, and store failures logged at debug. */
+function costControlSignals(sinks: Sinks, guard: Guard): CostControlSignals {
+  return {
+    cacheResult: (result) => void guard('prometheus', () => sinks.prometheus.cacheResult(result)),
+    budgetRejected: (scope) => void guard('prometheus', () => sinks.prometheus.budgetRejected(scope)),
+    serviceSpent: (usd) => void guard('prometheus', () => sinks.prometheus.serviceBudget(undefined, usd)),
+    sharedStateError(component, operation, error) {
+      guard('prometheus', () => sinks.prometheus.sharedStateError(component));
+      guard('logs', () => sinks.logs.sharedStateError(component, operation, error));
+    },
+  };
+}
+
+/** The same runner, naming the model provider (`gen_ai.provider.name`) on every agent span it opens. */
+export const withAgentProvider =
+  (runAgent: RunAgent, provider: string): RunAgent =>
+  (options, work) =>
+    runAgent({ provider, ...options }, work);
 
 function agentRecord(options: AgentOptions, traceId: string, spanId: string, parentSpanId: string | undefined): AgentRecord {
   return {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
+import { longestCallMs } from '../llm/retry-budget.js';
 import { createFanout, createGuard, type Sinks } from './fanout.js';
 import { createLangfuseSink } from './sinks/langfuse.js';
 import { createScoreSink } from './sinks/langfuse-scores.js';
@@ -26,7 +27,7 @@ const exportSinkNames = ['otlp', 'langfuse', 'langsmith', 'loki'] as const;
  */
 export function startTelemetry(config: Config, options: { logger?: Logger } = {}) {
   const sessions = createSessionTracker();
-  const metrics = createMetrics(() => sessions.active());
+  const metrics = createMetrics({ countActiveSessions: () => sessions.active(), longestLlmCallSeconds: longestCallMs(config.llm) / 1000 });
   let logger: Logger | undefined;
   // A sink that fails after the logger has closed (a hung export timing out) is still counted, but
   // writing to the closed transport would throw from a timer and crash the process.

@@ -1,4 +1,6 @@
+import type { Link } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import type { CostControlEvents } from '../llm/cost-controls-factory.js';
 import type { LlmTelemetryPort } from '../llm/telemetry-port.js';
 import type { LlmCallRecord } from '../llm/types.js';
 
@@ -40,8 +42,10 @@ export interface AgentOptions {
   kind?: AgentRecord['kind'];
   inputs: Record<string, unknown>;
   /** Trace-level fields (user, session, tags, metadata): set on the root agent only. */
-  trace?: { name: string; userId?: string; sessionId?: string; tags?: string[] };
+  trace?: { name: string; userId?: string; sessionId?: string; tags?: string[]; links?: Link[] };
   metadata?: Record<string, unknown>;
+  /** `gen_ai.provider.name` of the model provider the agents use (required on agent spans). */
+  provider?: string;
 }
 
 export type RunAgent = <T>(options: AgentOptions, work: (run: AgentRun) => Promise<T>) => Promise<T>;
@@ -55,6 +59,9 @@ export interface QueryOutcome {
   averageRelevance?: number;
   sessionKey?: string;
   traceId: string;
+  /** The prompt version that answered, and the time it took: query_duration_seconds{prompt_version}. */
+  promptVersion?: number;
+  durationSeconds?: number;
 }
 
 /** Thumbs up or down on an answer, as /api/feedback accepted it. */
@@ -67,6 +74,8 @@ export interface UserFeedback {
   userId?: string;
   /** False when this vote replaces an earlier one. */
   first: boolean;
+  /** The prompt version of the answer, from its signed feedback token. */
+  promptVersion: number;
 }
 
 /** One finished HTTP exchange; `route` is the route template, never the raw URL. */
@@ -78,6 +87,18 @@ export interface HttpExchange {
   traceId?: string;
 }
 
+/** One finished POST /api/batch. */
+export interface BatchSummary {
+  batchId: string;
+  size: number;
+  succeeded: number;
+  failed: number;
+  /** Each item's own latency, in milliseconds. */
+  itemLatenciesMs: number[];
+}
+
+export type CostControlSignals = CostControlEvents;
+
 export interface RenderedMetrics {
   contentType: string;
   body: string;
@@ -88,7 +109,7 @@ export interface RenderedMetrics {
  * the /metrics rendering and the logger. No caller sees a sink; every method that records is guarded, so
  * a sink's failure never reaches the caller.
  */
-export interface Telemetry extends LlmTelemetryPort {
+export interface Telemetry extends LlmTelemetryPort, CostControlEvents {
   readonly logger: Logger;
   /** Sinks the configuration turned on (otlp, langfuse, langsmith, loki); Prometheus and stdout always are. */
   readonly exportSinks: readonly string[];
@@ -96,6 +117,19 @@ export interface Telemetry extends LlmTelemetryPort {
   recordQuery(outcome: QueryOutcome): void;
   recordFeedback(feedback: UserFeedback): void;
   recordHttp(exchange: HttpExchange): void;
+  /** A prompt version is now served (at start-up or after a refresh). */
+  recordPromptLoaded(version: number): void;
+  /** A request was served the local prompt file because LangFuse could not serve it (bounded reason). */
+  recordPromptFallback(reason: string): void;
+  /** The service's daily budget, when one is set (budget_limit_usd{scope="service"}). */
+  recordBudgetLimit(limitUsd: number): void;
+  /**
+   * Called in the batch's context: where a batch item runs, a new trace (so feedback works per item)
+   * whose root span links to the batch's span; context values other than the span carry over.
+   */
+  batchItemTrace(): { links: Link[]; runIn<T>(work: () => T): T };
+  /** Called in the batch's context: `batch_size`, `batch_items_total{status}` and LangFuse's `batch_processed` event. */
+  recordBatch(summary: BatchSummary): void;
   renderMetrics(openMetrics: boolean): Promise<RenderedMetrics>;
   /** Flushes every sink, returning within `timeoutMs` whatever hangs. */
   shutdown(timeoutMs: number): Promise<void>;

@@ -42,7 +42,7 @@ describe('npm run bench -- --smoke', () => {
     const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as Results;
 
     expect(results.meta.mode).toBe('smoke');
-    expect(Object.keys(results.scenarios).sort()).toEqual(['a', 'b', 'c', 'd_off', 'd_on', 'e', 'f', 'g']);
+    expect(Object.keys(results.scenarios).sort()).toEqual(['a', 'b', 'c', 'd_off', 'd_on', 'e', 'f', 'g', 'h']);
     for (const id of ['a', 'b', 'c', 'd_off', 'd_on'] as const) {
       const scenario = results.scenarios[id];
       expect(scenario.requests, id).toBeGreaterThan(0);
@@ -54,11 +54,15 @@ describe('npm run bench -- --smoke', () => {
       ...numericLeaves(results.scenarios.e, 'e'),
       ...numericLeaves(results.scenarios.f, 'f'),
       ...numericLeaves(results.scenarios.g, 'g'),
+      ...(['memory', 'redis'] as const).flatMap((store) =>
+        numericLeaves({ calls: results.scenarios.h[store].callsPerSide, miss: results.scenarios.h[store].miss, hit: results.scenarios.h[store].hit }, `h.${store}`),
+      ),
       ...numericLeaves(results.ratios, 'ratios'),
     ]) {
       if (typeof value === 'boolean') continue;
       expect(Number.isFinite(value), path).toBe(true);
     }
+    expect([results.scenarios.h.memory.store, results.scenarios.h.redis.store]).toEqual(['memory', 'redis']);
     expect(results.targets).toHaveLength(6);
     for (const target of results.targets) expect(Number.isFinite(target.value), target.figure).toBe(true);
     // The sinks really were on: spans, observations, runs and log lines reached the fakes.

@@ -7,7 +7,7 @@ describe('loadConfig', () => {
     expect(config.port).toBe(8000);
     expect(config.llm.provider).toBe('offline');
     expect(config.telemetry).toMatchObject({ otlp: undefined, langfuse: undefined, langsmith: undefined, loki: undefined });
-    expect(config.promptVersion).toBe(2);
+    expect(config.prompts).toEqual({ version: undefined, variants: [{ label: 'production', weight: 100 }], cacheTtlSeconds: 60 });
   });
 
   it('uses Gemini when GEMINI_API_KEY or GOOGLE_API_KEY is set', () => {

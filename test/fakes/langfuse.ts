@@ -1,8 +1,10 @@
 // Fake Langfuse v4 server: OTLP traces at /api/public/otel/v1/traces (Basic auth), scores via the
-// ingestion batch (events_only write mode: only score-create and sdk-log) or POST /api/public/scores.
+// ingestion batch (events_only write mode: only score-create and sdk-log) or POST /api/public/scores;
+// Prompt Management in langfuse-prompts.ts.
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { parseJson, pollUntil, sendJson, startHttpFake, type HttpFake, type RecordedRequest } from './http-fake.js';
+import { createPromptRegistry, type StoredPrompt } from './langfuse-prompts.js';
 import { createOtlpTraceSink, type AttributeValue, type Attributes, type OtlpSpan } from './otlp.js';
 
 export interface LangfuseFakeOptions {
@@ -56,6 +58,8 @@ export interface LangfuseFake extends HttpFake {
   spans(): OtlpSpan[];
   observations(): LangfuseObservation[];
   scores(): LangfuseScore[];
+  /** Every prompt version stored through the prompt API, oldest first. */
+  prompts(): StoredPrompt[];
   waitFor(predicate: (state: LangfuseState) => boolean, timeoutMs?: number): Promise<LangfuseState>;
 }
 
@@ -74,6 +78,7 @@ export async function startLangfuseFake(options: LangfuseFakeOptions = {}): Prom
   const expectedAuthorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
   const traces = createOtlpTraceSink();
   const storedScores: LangfuseScore[] = [];
+  const prompts = createPromptRegistry();
 
   function handle(req: RecordedRequest, res: ServerResponse): void {
     const route = `${req.method} ${req.path}`;
@@ -85,6 +90,7 @@ export async function startLangfuseFake(options: LangfuseFakeOptions = {}): Prom
       sendJson(res, 401, { message: 'Invalid credentials' });
       return;
     }
+    if (prompts.handle(req, res)) return;
     switch (route) {
       case 'POST /api/public/otel/v1/traces':
         traces.accept(req, res);
@@ -148,12 +154,14 @@ export async function startLangfuseFake(options: LangfuseFakeOptions = {}): Prom
     onReset: () => {
       traces.clear();
       storedScores.length = 0;
+      prompts.clear();
     },
   });
   return Object.assign(fake, {
     spans: traces.spans,
     observations,
     scores,
+    prompts: prompts.all,
     waitFor: (predicate: (state: LangfuseState) => boolean, timeoutMs = 2000) =>
       pollUntil(
         () => ({ observations: observations(), scores: scores() }),

@@ -66,6 +66,24 @@ describe('LangSmith fake with the langsmith SDK', () => {
     expect(unhandled(fake)).toEqual([]);
   });
 
+  it('refuses a multipart part without its length in bytes, or with a wrong one, and stores nothing of it', async () => {
+    const boundary = '----TestBoundary';
+    const part = (length: number | undefined) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="post.01a219e4-62d8-7d6e-ba3e-83dfe11b270e"\r\nContent-Type: application/json${length === undefined ? '' : `; length=${length}`}\r\n\r\n{"name":"é"}\r\n--${boundary}--\r\n`;
+    const post = (length: number | undefined) =>
+      fetch(`${fake.url}/runs/multipart`, {
+        method: 'POST',
+        headers: { 'x-api-key': API_KEY, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body: part(length),
+      });
+    // 12 characters, 13 bytes: the length is in bytes.
+    expect((await post(12)).status).toBe(422);
+    expect((await post(undefined)).status).toBe(422);
+    expect(fake.runs()).toEqual([]);
+    expect((await post(13)).status).toBe(202);
+    expect(fake.runs().map((run) => run.name)).toEqual(['é']);
+  });
+
   it('falls back to /runs/batch when /info disables multipart', async () => {
     const legacy = await startLangSmithFake({ multipart: false });
     try {

@@ -199,6 +199,13 @@ function serverInfo(multipart: boolean): Json {
 function ingestMultipart(store: LangSmithStore, req: RecordedRequest, res: ServerResponse): void {
   const parts = readMultipart(req, res);
   if (parts === undefined) return;
+  // LangSmith's API: every part needs a Content-Type and its byte length, as a Content-Length header or a
+  // `length` parameter (the SDK's way); a length that disagrees with the part is a broken upload.
+  const misstated = parts.find((part) => {
+    const stated = part.contentLength ?? /;\s*length=(\d+)/.exec(part.contentType ?? '')?.[1];
+    return part.contentType === undefined || stated === undefined || Number(stated) !== part.data.length;
+  });
+  if (misstated) return sendJson(res, 422, { detail: `part ${misstated.name}: needs a Content-Type and its length in bytes` });
   const operations = new Map<string, { action: RunAction; run: Json }>();
   for (const part of parts) {
     const [kind, id, ...rest] = part.name.split('.');

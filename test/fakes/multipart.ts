@@ -5,6 +5,8 @@ export interface MultipartPart {
   name: string;
   filename?: string;
   contentType?: string;
+  /** The part's own Content-Length header, when it has one. */
+  contentLength?: string;
   data: Buffer;
 }
 
@@ -35,6 +37,7 @@ export function parseMultipart(body: Buffer, boundary: string): MultipartPart[] 
       name,
       ...(filename === undefined ? {} : { filename }),
       ...(headers['content-type'] === undefined ? {} : { contentType: headers['content-type'] }),
+      ...(headers['content-length'] === undefined ? {} : { contentLength: headers['content-length'] }),
       // The CRLF before the next delimiter belongs to the framing, not the data.
       data: body.subarray(headerEnd + 4, next - 2),
     });

@@ -19,6 +19,8 @@ export interface OtlpSpan {
   endTimeUnixNano: string;
   attributes: Attributes;
   events: Array<{ name: string; timeUnixNano: string; attributes: Attributes }>;
+  /** Span links (OTLP `links`), with hex ids. */
+  links: Array<{ traceId: string; spanId: string }>;
   /** OTLP StatusCode: 0 unset, 1 ok, 2 error. */
   status: { code: number; message?: string };
   /** Instrumentation scope name. */
@@ -130,6 +132,7 @@ interface WireSpan {
   endTimeUnixNano: Timestamp;
   attributes?: KeyValue[];
   events?: Array<{ name: string; timeUnixNano: Timestamp; attributes?: KeyValue[] }>;
+  links?: Array<{ traceId: string; spanId: string }>;
   status?: { code?: number; message?: string };
 }
 interface ExportTraceServiceRequest {
@@ -159,6 +162,7 @@ function flattenSpans(request: ExportTraceServiceRequest): OtlpSpan[] {
             timeUnixNano: decodeTimestamp(event.timeUnixNano),
             attributes: decodeAttributes(event.attributes),
           })),
+          links: (span.links ?? []).map((link) => ({ traceId: decodeId(link.traceId), spanId: decodeId(link.spanId) })),
           status: {
             code: span.status?.code ?? 0,
             ...(span.status?.message ? { message: span.status.message } : {}),

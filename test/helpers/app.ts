@@ -30,6 +30,9 @@ const testDefaults: Record<string, string> = {
   TELEMETRY_EXPORT_TIMEOUT_MS: '500',
   SHUTDOWN_TIMEOUT_MS: '3000',
   RATE_LIMIT_PER_MINUTE: '0',
+  // Tests script the model call by call; the response cache would answer a repeated query itself.
+  // Cost-control tests turn it back on.
+  CACHE_TTL_SECONDS: '0',
 };
 
 export interface TestAppOptions {

@@ -43,3 +43,15 @@ export function metricValue(text: string, name: string, labels: Labels = {}): nu
 export function metricValueIfAny(text: string, name: string, labels: Labels = {}): number {
   return parseSamples(text).some((sample) => sample.name === name) ? metricValue(text, name, labels) : 0;
 }
+
+/**
+ * 0 where this exact series does not exist: for a reading taken before the work under test (a label value
+ * such as `status="cancelled"` appears on first use), or a series the work must not have created. Pair it
+ * with at least one strict `metricValue` read of the same metric, so that a renamed metric still fails.
+ */
+export function seriesValueOrZero(text: string, name: string, labels: Labels = {}): number {
+  const matching = parseSamples(text).filter(
+    (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  );
+  return matching.reduce((sum, sample) => sum + sample.value, 0);
+}

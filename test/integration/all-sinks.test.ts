@@ -15,7 +15,8 @@ import { metricValue } from '../helpers/metrics-text.js';
 const model = 'gemini-2.5-flash';
 const expectedTokens = { input: 1000, cached: 200, output: 300, reasoning: 100, total: 1600 };
 const expectedCost = 0.001306;
-const expectedCostDetails = { input: 0.0003, input_cached_tokens: 0.000006, output: 0.001, total: expectedCost };
+// Reasoning has a cost key of its own (300 × 2.50 + 100 × 2.50 per 1M tokens); the total is the sum of the four.
+const expectedCostDetails = { input: 0.0003, input_cached_tokens: 0.000006, output: 0.00075, output_reasoning_tokens: 0.00025, total: expectedCost };
 const query = 'What are the latest advances in RAG systems?';
 const langsmithKey = 'ls-all-sinks-key';
 
@@ -118,7 +119,7 @@ describe('the contract call with every sink on', () => {
     expect(body.metadata.model).toBe(model);
     expect(body.metadata.tokens).toEqual(expectedTokens);
     expect(body.metadata.cost_usd).toBe(expectedCost);
-    expect(body.metadata.prompt).toEqual({ name: 'research-answer', version: 2 });
+    expect(body.metadata.prompt).toEqual({ name: 'research-answer', version: 2, label: 'production' });
     expect(body.metadata.agents.map((agent: { name: string }) => agent.name)).toEqual(['retriever', 'reasoner']);
   });
 
@@ -206,6 +207,7 @@ describe('the contract call with every sink on', () => {
       output_cost: 0.001,
       total_cost: expectedCost,
       input_cost_details: { cache_read: 0.000006 },
+      output_cost_details: { reasoning: 0.00025 },
     };
     expect(llm?.outputs?.usage_metadata).toEqual(usageMetadata);
     expect(llm?.extra?.metadata).toMatchObject({ ls_provider: 'google', ls_model_name: model, usage_metadata: usageMetadata });
@@ -241,7 +243,8 @@ describe('the contract call with every sink on', () => {
         tokens: expectedTokens,
         cost_usd: expectedCost,
         attempts: 1,
-        prompt: { name: 'research-answer', version: 2 },
+        // The LangFuse fake holds no prompt here, so the file's version answered, as a fallback.
+        prompt: { name: 'research-answer', version: 2, isFallback: true },
         trace_id: body.metadata.trace_id,
       }),
     ]);

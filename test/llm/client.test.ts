@@ -70,13 +70,26 @@ describe('instrumented LLM client', () => {
   });
 
   it('stops retrying when LLM_DEADLINE_MS is used up, and fails the call as a timeout', async () => {
-    // Two hangs: a third attempt would get the fake's default answer and the call would succeed.
-    gemini.enqueue({ kind: 'hang' }, { kind: 'hang' });
-    const callsBefore = gemini.calls.length;
-    const failure = client({ LLM_TIMEOUT_MS: '400', LLM_DEADLINE_MS: '600', LLM_MAX_RETRIES: '3', LLM_RETRY_BASE_MS: '1' }).generate(request('gemini-2.5-flash'));
-    await expect(failure).rejects.toMatchObject({ type: 'timeout', httpStatus: 504, message: expect.stringContaining('600 ms deadline') });
-    // The first attempt timed out at 400 ms; the second was cut at 600 ms; no third began.
-    expect(gemini.calls.length - callsBefore).toBe(2);
+    // Its own fake: an attempt cut at the deadline may still reach the server later, and an unused scripted
+    // hang would otherwise be left for the next test.
+    const hanging = await startGeminiFake({ modelVersion: 'gemini-2.5-flash' });
+    try {
+      // Two hangs: a third attempt would get the fake's default answer and the call would succeed.
+      hanging.enqueue({ kind: 'hang' }, { kind: 'hang' });
+      const failure = createLlmClient({
+        provider: createGeminiProvider({ apiKey: 'test-key', baseUrl: hanging.url }),
+        providerName: 'gemini',
+        telemetry,
+        settings: loadConfig({ LLM_TIMEOUT_MS: '400', LLM_DEADLINE_MS: '600', LLM_MAX_RETRIES: '3', LLM_RETRY_BASE_MS: '1' }).llm,
+      }).generate(request('gemini-2.5-flash'));
+      await expect(failure).rejects.toMatchObject({ type: 'timeout', httpStatus: 504, message: expect.stringContaining('600 ms deadline') });
+      // The first attempt times out at 400 ms and the second is cut at 600 ms; on a starved machine the second
+      // may never start. What the deadline guarantees is that the third attempt, which would succeed, never begins.
+      expect(hanging.calls.length).toBeGreaterThanOrEqual(1);
+      expect(hanging.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      await hanging.close();
+    }
   });
 
   it('fails a call in flight as shutting_down (503) when the stop signal fires', async () => {

@@ -1,13 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPriceTable, priceCall } from '../../src/llm/pricing.js';
+import { defaultPriceTable, priceCall, roundUsd } from '../../src/llm/pricing.js';
 
 const usage = (input: number, cached: number, output: number, reasoning: number) => ({ input, cached, output, reasoning, total: input + cached + output + reasoning });
+// Rates per 1M tokens, measured on 100k-token calls so that Pro stays below its long-context tier.
+const perMillion = (cost: number | null) => (cost === null ? null : roundUsd(cost * 10));
+const oneMillionOfEach = (model: string, at?: number) => ({
+  input: perMillion(priceCall(usage(100_000, 0, 0, 0), [model], { at }).costUsd),
+  output: perMillion(priceCall(usage(0, 0, 100_000, 0), [model], { at }).costUsd),
+  cached: perMillion(priceCall(usage(0, 100_000, 0, 0), [model], { at }).costUsd),
+});
+const utc = (date: string) => Date.parse(`${date}Z`);
 
 describe('priceCall', () => {
-  it('prices cached and thinking tokens exactly (the issue example: $0.001306)', () => {
+  it('prices cached and thinking tokens exactly, with reasoning as its own LangFuse cost key (the issue example: $0.001306)', () => {
     const priced = priceCall(usage(1000, 200, 300, 100), ['gemini-2.5-flash']);
     expect(priced.costUsd).toBe(0.001306);
-    expect(priced.details).toEqual({ input: 0.0003, input_cached_tokens: 0.000006, output: 0.001, total: 0.001306 });
+    expect(priced.details).toEqual({ input: 0.0003, input_cached_tokens: 0.000006, output: 0.00075, output_reasoning_tokens: 0.00025, total: 0.001306 });
+  });
+
+  it('keeps the total equal to the sum of its parts', () => {
+    const { details } = priceCall(usage(123_457, 9_871, 3_333, 7_777), ['gemini-3.5-flash']);
+    // 123457 × 1.5 + 9871 × 0.15 + (3333 + 7777) × 9, per 1M tokens.
+    expect(details?.total).toBe(0.28665615);
+    expect(details!.input + details!.input_cached_tokens + details!.output + details!.output_reasoning_tokens).toBeCloseTo(details!.total, 15);
   });
 
   it('bills thinking tokens at the output rate', () => {
@@ -20,53 +35,90 @@ describe('priceCall', () => {
   it('switches to the long-context tier above 200k prompt tokens, counting cached tokens', () => {
     expect(priceCall(usage(200_000, 0, 1000, 0), ['gemini-2.5-pro']).costUsd).toBe(0.26);
     expect(priceCall(usage(150_000, 50_001, 1000, 0), ['gemini-2.5-pro']).costUsd).toBe(0.40250025);
+    expect(priceCall(usage(200_001, 0, 0, 0), ['gemini-3-pro-preview']).costUsd).toBe(0.800004);
     // Flash has a single tier.
     expect(priceCall(usage(300_000, 0, 0, 0), ['gemini-2.5-flash']).costUsd).toBe(0.09);
   });
 
-  it('prices by modelVersion first, then the requested model, ignoring a models/ prefix', () => {
+  // Model, then input / output / cached USD per 1M tokens, as the sources list them for November 2026.
+  const listRates = `
+    gemini-2.0-flash        0.1   0.4   0.025
+    gemini-2.0-flash-lite   0.075 0.3   0.075
+    gemini-2.5-pro          1.25  10    0.125
+    gemini-2.5-flash        0.3   2.5   0.03
+    gemini-2.5-flash-lite   0.1   0.4   0.01
+    gemini-3-pro-preview    2     12    0.2
+    gemini-3-flash-preview  0.5   3     0.05
+    gemini-3.1-pro-preview  2     12    0.2
+    gemini-3.1-flash-lite   0.25  1.5   0.025
+    gemini-3.5-flash        1.5   9     0.15
+    gemini-3.5-flash-lite   0.3   2.5   0.03
+    gemini-3.6-flash        0.75  3.75  0.075
+    gemini-3.7-flash        0.75  3.75  0.075`
+    .trim()
+    .split('\n')
+    .map((row) => row.trim().split(/\s+/));
+
+  it.each(listRates)('prices %s at its list rates per 1M tokens in November 2026', (model, input, output, cached) => {
+    expect(oneMillionOfEach(model as string, utc('2026-11-27T12:00:00'))).toEqual({ input: Number(input), output: Number(output), cached: Number(cached) });
+  });
+
+  it('prices a call by its own time: the 3.6 and 3.7 Flash prices change on 2027-01-01 (UTC)', () => {
+    for (const model of ['gemini-3.6-flash', 'gemini-3.7-flash']) {
+      expect(oneMillionOfEach(model, utc('2026-12-31T23:59:59.999'))).toEqual({ input: 0.75, output: 3.75, cached: 0.075 });
+      expect(oneMillionOfEach(model, utc('2027-01-01T00:00:00'))).toEqual({ input: 1.5, output: 7.5, cached: 0.15 });
+    }
+    // A model whose price never changed prices the same either side of the date.
+    expect(oneMillionOfEach('gemini-3.5-flash', utc('2027-06-01T00:00:00'))).toEqual({ input: 1.5, output: 9, cached: 0.15 });
+  });
+
+  it('applies the first price to a call dated before it, and the newest to any later call', () => {
+    expect(oneMillionOfEach('gemini-3.6-flash', utc('2020-01-01T00:00:00')).input).toBe(0.75);
+    expect(oneMillionOfEach('gemini-3.6-flash', utc('2031-01-01T00:00:00')).input).toBe(1.5);
+  });
+
+  it('prices by modelVersion first, then the requested model', () => {
     expect(priceCall(usage(1_000_000, 0, 0, 0), ['gemini-2.5-flash-lite', 'gemini-2.5-pro']).pricedModel).toBe('gemini-2.5-flash-lite');
     expect(priceCall(usage(1_000_000, 0, 0, 0), ['gemini-9-unknown', 'models/gemini-2.5-pro']).pricedModel).toBe('gemini-2.5-pro');
   });
 
-  it('reports an unknown model as unknown cost, never zero', () => {
-    expect(priceCall(usage(10, 0, 10, 0), ['gemini-9-ultra', undefined])).toEqual({ pricedModel: undefined, costUsd: null, details: null });
-  });
-
-  it('ships a dated, sourced table with every model the issue lists', () => {
-    const table = defaultPriceTable as typeof defaultPriceTable & { source: string; checked: string };
-    expect(table.version).toBe('2026-08');
-    expect(table.checked).toBe('2026-08-13');
-    expect(table.source).toMatch(/ai\.google\.dev\/gemini-api\/docs\/pricing/);
-    expect(table.source).toMatch(/pydantic\/genai-prices .*@ d492ce0/);
-    expect(priceCall(usage(100_000, 100_000, 100_000, 0), ['gemini-3.1-pro-preview']).costUsd).toBe(1.42);
-  });
-
-  // Per 1M tokens, Standard paid tier, as the table's cited source gives them (Google's pricing page via
-  // genai-prices @ d492ce0, 2026-08-13). A rate that changes must change here too, with its new source.
-  it('pins every rate of every model', () => {
-    expect(defaultPriceTable.models).toEqual({
-      'gemini-2.5-pro': { input: 1.25, output: 10, cached: 0.125, longContext: { threshold: 200_000, input: 2.5, output: 15, cached: 0.25 } },
-      'gemini-2.5-flash': { input: 0.3, output: 2.5, cached: 0.03 },
-      'gemini-2.5-flash-lite': { input: 0.1, output: 0.4, cached: 0.01 },
-      'gemini-3-flash-preview': { input: 0.5, output: 3, cached: 0.05 },
-      'gemini-3.1-pro-preview': { input: 2, output: 12, cached: 0.2, longContext: { threshold: 200_000, input: 4, output: 18, cached: 0.4 } },
-      'offline-extractive': { input: 0, output: 0, cached: 0 },
-    });
+  it.each([
+    ['models/gemini-2.0-flash', 'gemini-2.0-flash'],
+    ['gemini-2.0-flash-001', 'gemini-2.0-flash'],
+    ['gemini-2.0-flash-lite-001', 'gemini-2.0-flash-lite'],
+    ['models/gemini-3.5-flash-latest', 'gemini-3.5-flash'],
+    ['gemini-2.5-flash-preview-09-2025', 'gemini-2.5-flash'],
+    ['gemini-2.5-flash-lite-preview-09-2025', 'gemini-2.5-flash-lite'],
+    ['gemini-3-pro-preview-11-2025', 'gemini-3-pro-preview'],
+    ['models/gemini-3.1-flash-lite-preview-03-2026', 'gemini-3.1-flash-lite'],
+  ])('resolves the alias %s to the base entry %s', (alias, base) => {
+    expect(priceCall(usage(10, 0, 10, 0), [alias]).pricedModel).toBe(base);
   });
 
   it.each([
-    ['gemini-2.5-flash-lite', 0.1, 0.01, 0.4],
-    ['gemini-2.5-flash', 0.3, 0.03, 2.5],
-    ['gemini-2.5-pro', 1.25, 0.125, 10],
-    ['gemini-3-flash-preview', 0.5, 0.05, 3],
-    ['gemini-3.1-pro-preview', 2, 0.2, 12],
-  ])('charges %s its input, cached and output rates below 200k prompt tokens', (model, input, cached, output) => {
-    // 100k tokens of one kind: below the long-context threshold, so each figure is a tenth of the rate.
-    const priced = (kind: 'input' | 'cached' | 'output') =>
-      priceCall(usage(kind === 'input' ? 100_000 : 0, kind === 'cached' ? 100_000 : 0, kind === 'output' ? 100_000 : 0, 0), [model]).costUsd;
-    expect(priced('input')).toBeCloseTo(input / 10, 12);
-    expect(priced('cached')).toBeCloseTo(cached / 10, 12);
-    expect(priced('output')).toBeCloseTo(output / 10, 12);
+    'gemini-9-ultra',
+    'gemini-flash-latest',
+    // An older checkpoint had prices of its own: it must not borrow gemini-2.5-flash's.
+    'gemini-2.5-flash-preview-05-20',
+    'gemini-2.5-flash-preview',
+    'gemini-2.5-flash-image',
+    'gemini-2.0-flash-x',
+  ])('reports the unknown model %s as unknown cost, never zero', (model) => {
+    expect(priceCall(usage(10, 0, 10, 0), [model, undefined])).toEqual({ pricedModel: undefined, costUsd: null, details: null });
+  });
+
+  it('ships a table that records its sources and the date they were read, and dates every price', () => {
+    expect(defaultPriceTable.read).toBe('2026-11');
+    expect(defaultPriceTable.sources.map((source) => source.url)).toEqual([
+      'https://ai.google.dev/gemini-api/docs/pricing',
+      'https://github.com/pydantic/genai-prices/blob/main/prices/providers/google.yml',
+      'https://github.com/langfuse/langfuse/blob/main/worker/src/constants/default-model-prices.json',
+    ]);
+    for (const source of defaultPriceTable.sources) expect(source.read).toMatch(/^\d{4}-\d{2}$/);
+    for (const [model, { prices }] of Object.entries(defaultPriceTable.models)) {
+      const dates = prices.map((price) => price.from);
+      expect(dates.every((date) => /^\d{4}-\d{2}-\d{2}$/.test(date) && !Number.isNaN(Date.parse(date))), model).toBe(true);
+      expect(dates, `${model} prices are oldest first`).toEqual([...dates].sort());
+    }
   });
 });

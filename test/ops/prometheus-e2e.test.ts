@@ -38,10 +38,10 @@ function prometheusConfig(apiPort: number): string {
   });
 }
 
-async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(`${apiUrl}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
@@ -54,12 +54,15 @@ async function ask(): Promise<Answer> {
   return { traceId: metadata.trace_id, feedbackToken: metadata.feedback_token };
 }
 
-/** Successes, an LLM failure surfacing as 5xx, and feedback both ways. */
+/**
+ * Successes (the repeats answered by the response cache, so the hit-rate and dollars-saved panels have
+ * data), an LLM failure surfacing as 5xx (`no-cache`, so it reaches the model), and feedback both ways.
+ */
 async function trafficWave(): Promise<void> {
   const wave = [await ask(), await ask(), await ask()];
   answers.push(...wave);
   gemini.enqueue({ kind: 'error', status: 500 });
-  const failed = await post('/api/query', { query: QUESTION });
+  const failed = await post('/api/query', { query: QUESTION }, { 'cache-control': 'no-cache' });
   expect(failed.status, JSON.stringify(failed.json)).toBeGreaterThanOrEqual(500);
   failedTraceIds.push((failed.json as { trace_id: string }).trace_id);
   for (const [index, answer] of wave.slice(0, 2).entries()) {
@@ -94,6 +97,8 @@ beforeAll(async () => {
     GEMINI_API_KEY: 'test-key',
     GEMINI_BASE_URL: gemini.url,
     LLM_MAX_RETRIES: '0',
+    // Gives the budget panel its series.
+    BUDGET_USD_PER_DAY: '50',
   });
   const configFile = join(tempDir, 'prometheus.yml');
   writeFileSync(configFile, prometheusConfig(apiPort));

@@ -33,6 +33,11 @@ export function runBinary(bin: string, args: readonly string[], options: RunOpti
   const command = [bin, ...args].join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { cwd: options.cwd ?? repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // A tool that exits without reading its input (amtool routes a test in milliseconds) closes the pipe;
+    // the write then fails with EPIPE, which says nothing about the tool's result.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin.end(options.input ?? '');
     let stdout = '';
     let stderr = '';

@@ -24,7 +24,7 @@ describe('POST /api/query (offline provider)', () => {
       query_type: 'survey',
       complexity: 'medium',
       retrieved_docs: 3,
-      prompt: { name: 'research-answer', version: 2 },
+      prompt: { name: 'research-answer', version: 2, label: 'production' },
     });
     expect(body.metadata.trace_id).toMatch(/^[0-9a-f]{32}$/);
     expect(body.metadata.trace_id).not.toBe('0'.repeat(32));
@@ -61,7 +61,7 @@ describe('POST /api/feedback', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toEqual({ status: 'success', vote: 'new' });
     const metrics = (await testApp.app.inject({ url: '/metrics' })).body;
-    expect(metrics).toMatch(/feedback_total\{helpful="false"\} 1/);
+    expect(metrics).toMatch(/feedback_total\{helpful="false",prompt_version="2"\} 1/);
   });
 
   it('refuses a token for another trace or another user', async () => {
@@ -80,7 +80,7 @@ describe('operational routes', () => {
     expect((await testApp.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
     const ready = await testApp.app.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ready', checks: { config: true, corpus: true }, provider: 'offline', sinks: [] });
+    expect(ready.json()).toEqual({ status: 'ready', checks: { config: true, corpus: true, prompts: true }, provider: 'offline', sinks: [] });
   });
 
   it('serves an OpenAPI document generated from the zod schemas', async () => {

@@ -25,7 +25,7 @@ let otherSite: string;
 
 beforeAll(async () => {
   [allowedSite, otherSite] = [await startSite(), await startSite()];
-  service = await startTestApp({ CORS_ORIGINS: allowedSite, API_KEYS: 'web:key-w' });
+  service = await startTestApp({ CORS_ORIGINS: allowedSite, API_KEYS: 'web:key-w', DOCS_PUBLIC: 'true' });
   apiUrl = `http://127.0.0.1:${await listenOnLoopback(service.app)}`;
   browser = await launchChromium();
 }, 30_000);

@@ -66,7 +66,7 @@ export function traceFixture(traceId = 'a'.repeat(32), t0 = Date.UTC(2026, 10, 2
     status: 'success',
     response: { text: 'RAG retrieves then generates [1].', finishReason: 'STOP', usage: usage(), responseModel: 'gemini-2.5-flash', responseId: 'resp-1' },
     usage: usage(),
-    cost: { pricedModel: 'gemini-2.5-flash', costUsd: 0.001306, details: { input: 0.0003, input_cached_tokens: 0.000006, output: 0.001, total: 0.001306 } },
+    cost: { pricedModel: 'gemini-2.5-flash', costUsd: 0.001306, details: { input: 0.0003, input_cached_tokens: 0.000006, output: 0.00075, output_reasoning_tokens: 0.00025, total: 0.001306 } },
     startedAt: t0 + 2,
     latencyMs: 35.4,
     attempts: 1,
@@ -88,6 +88,16 @@ export const issueUsageMetadata = {
   input_token_details: { cache_read: 200 },
   output_token_details: { reasoning: 100 },
 };
+
+/** Service environment for the app with Gemini (no retries) and LangSmith tracing, both at their fakes. */
+export const geminiWithLangSmithEnv = (geminiUrl: string, langsmithUrl: string, apiKey: string): Record<string, string> => ({
+  GEMINI_API_KEY: 'test-key',
+  GEMINI_BASE_URL: geminiUrl,
+  LLM_MAX_RETRIES: '0',
+  LANGSMITH_TRACING: 'true',
+  LANGSMITH_API_KEY: apiKey,
+  LANGSMITH_ENDPOINT: langsmithUrl,
+});
 
 /** One LangSmith fake per test file, back to healthy and empty before each test. */
 export function useLangSmithFake(apiKey: string): () => LangSmithFake {

@@ -56,6 +56,16 @@ describe('buildRuns', () => {
     expect(llm.start_time).toBe('2026-11-26T12:00:00.002004Z');
   });
 
+  it('gives every run the thread id, keeping each run its own metadata, and none when the query has no session', () => {
+    const { runs, reasoner } = buildFixture();
+    expect(runs.map((run) => run.extra?.metadata?.session_id)).toEqual(['session-1', 'session-1', 'session-1', 'session-1']);
+    expect(reasoner.extra?.metadata).toEqual({ model: 'gemini-2.5-flash', session_id: 'session-1' });
+    const fixture = traceFixture();
+    fixture.root.trace = { name: 'research-query' };
+    const withoutSession = buildRuns({ root: fixture.root, agents: [fixture.reasoner], llmCalls: [{ record: fixture.llm, parentSpanId: fixture.reasoner.spanId }] }, context);
+    for (const run of withoutSession) expect(JSON.parse(JSON.stringify(run.extra?.metadata))).not.toHaveProperty('session_id');
+  });
+
   it('puts the request context on the root: tags, user, session, query type, model, prompt and the OTel trace id', () => {
     const { fixture, root } = buildFixture();
     expect(root.run_type).toBe('chain');

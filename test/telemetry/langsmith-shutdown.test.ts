@@ -42,7 +42,7 @@ it('returns from telemetry.shutdown at its timeout while LangSmith hangs, withou
   } finally {
     vi.useRealTimers();
   }
-  expect(langsmith.requests.some((request) => request.path === '/runs/batch' && request.status === undefined)).toBe(true);
+  expect(langsmith.requests.some((request) => request.path === '/runs/multipart' && request.status === undefined)).toBe(true);
   const metrics = await telemetry.metrics.registry.getSingleMetricAsString('telemetry_export_failures_total');
   expect(metrics).toMatch(/sink="langsmith"\} 1\b/);
 });

@@ -37,14 +37,14 @@ function emit(observer: ReturnType<typeof observe>['observer'], trace: TraceFixt
 const traceIds = (count: number) => Array.from({ length: count }, (_, index) => index.toString(16).padStart(32, '0'));
 
 describe('LangSmith sink', () => {
-  it('posts every finished trace on flush, in one JSON batch', async () => {
+  it('posts every finished trace on flush, in one multipart body', async () => {
     const { observer, reporter } = observe();
     for (const traceId of traceIds(3)) emit(observer, traceFixture(traceId));
     expect(observer.pendingTraces).toBe(3);
     await observer.flush?.(5000);
     expect(fake().runs()).toHaveLength(12);
     expect(new Set(fake().runs().map((run) => run.trace_id)).size).toBe(3);
-    expect(fake().requests.map((request) => `${request.method} ${request.path}`)).toEqual(['POST /runs/batch']);
+    expect(fake().requests.map((request) => `${request.method} ${request.path}`)).toEqual(['POST /runs/multipart']);
     expect(observer.pendingTraces).toBe(0);
     expect(reporter.exportFailed).not.toHaveBeenCalled();
   });
@@ -88,7 +88,7 @@ describe('LangSmith sink', () => {
     emit(observer, trace);
     await observer.flush?.(5000);
     const id = '0b5f3a52-4c1e-8d2a-9f00-5e6d7c8b9a01';
-    const vote = { id, traceId: trace.root.traceId, userId: 'user-1' };
+    const vote = { id, traceId: trace.root.traceId, userId: 'user-1', promptVersion: 2 };
     observer.onFeedback?.({ ...vote, helpful: false, comment: 'missed the survey', first: true });
     observer.onFeedback?.({ ...vote, helpful: true, comment: 'found it after all', first: false });
     // A first vote again, as after a restart that lost the vote store: still the same feedback.

@@ -5,7 +5,7 @@ import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { startLangSmithFake, type LangSmithFake, type LangSmithRun } from '../fakes/langsmith.js';
 import { startTestApp } from '../helpers/app.js';
 import { metricValue } from '../helpers/metrics-text.js';
-import { issueUsageMetadata } from './langsmith-fixtures.js';
+import { geminiWithLangSmithEnv, issueUsageMetadata } from './langsmith-fixtures.js';
 
 // The service with LangSmith tracing on, against the LangSmith and Gemini fakes. Usage follows the core
 // issue: prompt 1200 tokens (200 cached), candidates 300, thoughts 100.
@@ -23,12 +23,7 @@ beforeAll(async () => {
   const service = await startTestApp({
     LOG_LEVEL: 'silent',
     APP_ENV: 'production',
-    GEMINI_API_KEY: 'test-key',
-    GEMINI_BASE_URL: gemini.url,
-    LLM_MAX_RETRIES: '0',
-    LANGSMITH_TRACING: 'true',
-    LANGSMITH_API_KEY: apiKey,
-    LANGSMITH_ENDPOINT: langsmith.url,
+    ...geminiWithLangSmithEnv(gemini.url, langsmith.url, apiKey),
     LANGSMITH_PROJECT: project,
   });
   telemetry = service.telemetry;

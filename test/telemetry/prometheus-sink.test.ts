@@ -8,7 +8,7 @@ import { traceFixture } from './langsmith-fixtures.js';
 // Each write of the Prometheus sink, read back the way a scraper sees it, with exact values.
 function sink() {
   const sessions = createSessionTracker();
-  const metrics = createMetrics(() => sessions.active());
+  const metrics = createMetrics({ countActiveSessions: () => sessions.active() });
   const prometheus = createPrometheusSink(metrics, sessions.touch);
   return {
     prometheus,
@@ -23,7 +23,7 @@ const traceId = 'ab'.repeat(16);
 describe('Prometheus sink', () => {
   it('files a priced call under its priced model: request, four token series, cost by prompt version, latency', async () => {
     const { prometheus, text, openMetrics } = sink();
-    prometheus.llmCall({ ...traceFixture(traceId).llm, request: { ...traceFixture().llm.request, model: 'gemini-flash-latest' } });
+    prometheus.llmCall({ ...traceFixture(traceId).llm, request: { ...traceFixture().llm.request, model: 'gemini-flash-latest' } }, 'gcp.gemini', undefined);
     const metrics = await text();
     expect(metricValue(metrics, 'llm_requests_total', { model, status: 'success' })).toBe(1);
     expect(metricValue(metrics, 'llm_tokens_total', { model, type: 'input' })).toBe(1000);
@@ -42,8 +42,8 @@ describe('Prometheus sink', () => {
   it('counts a failed call under its error type, and an unpriced one as unpriced with no cost series', async () => {
     const { prometheus, text } = sink();
     const { llm } = traceFixture();
-    prometheus.llmCall({ ...llm, status: 'error', response: undefined, error: { type: 'max_tokens', message: 'no text' } });
-    prometheus.llmCall({ ...llm, request: { ...llm.request, model: 'gemini-9' }, cost: { pricedModel: undefined, costUsd: null, details: null } });
+    prometheus.llmCall({ ...llm, status: 'error', response: undefined, error: { type: 'max_tokens', message: 'no text' } }, 'gcp.gemini', undefined);
+    prometheus.llmCall({ ...llm, request: { ...llm.request, model: 'gemini-9' }, cost: { pricedModel: undefined, costUsd: null, details: null } }, 'gcp.gemini', undefined);
     const metrics = await text();
     expect(metricValue(metrics, 'llm_requests_total', { model, status: 'error' })).toBe(1);
     expect(metricValue(metrics, 'llm_errors_total', { model, error_type: 'max_tokens' })).toBe(1);
@@ -80,6 +80,28 @@ describe('Prometheus sink', () => {
     expect(metricValue(metrics, 'active_sessions')).toBe(2);
   });
 
+  it('times answered queries by prompt version, counts prompt fallbacks by reason, and starts a loaded version\'s feedback at zero', async () => {
+    const { prometheus, text, openMetrics } = sink();
+    prometheus.query({ status: 'success', costUsd: null, traceId, promptVersion: 2, durationSeconds: 0.3 });
+    prometheus.query({ status: 'success', costUsd: null, traceId, promptVersion: 2, durationSeconds: 1.2 });
+    prometheus.query({ status: 'success', costUsd: null, traceId, promptVersion: 1, durationSeconds: 0.05 });
+    prometheus.query({ status: 'error', traceId, promptVersion: 1, durationSeconds: 9 });
+    prometheus.promptFallback('timeout');
+    prometheus.promptFallback('timeout');
+    prometheus.promptFallback('not_found');
+    prometheus.promptLoaded(3);
+    const metrics = await text();
+    expect(metricValue(metrics, 'query_duration_seconds_count', { prompt_version: '2' })).toBe(2);
+    expect(metricValue(metrics, 'query_duration_seconds_sum', { prompt_version: '2' })).toBe(1.5);
+    expect(metricValue(metrics, 'query_duration_seconds_count', { prompt_version: '1' })).toBe(1);
+    expect(metricValue(metrics, 'query_duration_seconds_bucket', { prompt_version: '2', le: '1' })).toBe(1);
+    expect(await openMetrics()).toMatch(new RegExp(`query_duration_seconds_bucket\\{le="0.5",prompt_version="2"\\} 1 # \\{trace_id="${traceId}"\\} 0.3`));
+    expect(metricValue(metrics, 'prompt_fallback_total', { reason: 'timeout' })).toBe(2);
+    expect(metricValue(metrics, 'prompt_fallback_total', { reason: 'not_found' })).toBe(1);
+    expect(metrics).toContain('feedback_total{helpful="true",prompt_version="3"} 0');
+    expect(metrics).toContain('feedback_total{helpful="false",prompt_version="3"} 0');
+  });
+
   it('records only the outcome and the session of a failed query', async () => {
     const { prometheus, text } = sink();
     prometheus.query({ status: 'error', queryType: 'survey', costUsd: 0.002, retrievedDocs: 5, averageRelevance: 0.5, sessionKey: 's1', traceId });
@@ -92,9 +114,9 @@ describe('Prometheus sink', () => {
 
   it('records feedback by verdict, HTTP exchanges by route, method and status, breaker states and internal errors', async () => {
     const { prometheus, text, openMetrics } = sink();
-    prometheus.feedback(true);
-    prometheus.feedback(false);
-    prometheus.feedback(false);
+    prometheus.feedback(true, 2);
+    prometheus.feedback(false, 2);
+    prometheus.feedback(false, 1);
     prometheus.http({ route: '/api/query', method: 'POST', statusCode: 200, durationSeconds: 0.2, traceId });
     prometheus.http({ route: '/healthz', method: 'GET', statusCode: 200, durationSeconds: 0.001 });
     prometheus.breaker(model, 'open');
@@ -102,8 +124,9 @@ describe('Prometheus sink', () => {
     prometheus.breaker('gemini-2.5-flash-lite', 'closed');
     prometheus.internalError('langfuse');
     const metrics = await text();
-    expect(metricValue(metrics, 'feedback_total', { helpful: 'true' })).toBe(1);
-    expect(metricValue(metrics, 'feedback_total', { helpful: 'false' })).toBe(2);
+    expect(metricValue(metrics, 'feedback_total', { helpful: 'true', prompt_version: '2' })).toBe(1);
+    expect(metricValue(metrics, 'feedback_total', { helpful: 'false', prompt_version: '2' })).toBe(1);
+    expect(metricValue(metrics, 'feedback_total', { helpful: 'false', prompt_version: '1' })).toBe(1);
     expect(metricValue(metrics, 'http_request_duration_seconds_sum', { route: '/api/query', method: 'POST', status_code: '200' })).toBe(0.2);
     expect(metricValue(metrics, 'http_request_duration_seconds_count', { route: '/healthz', method: 'GET', status_code: '200' })).toBe(1);
     expect(metricValue(metrics, 'llm_circuit_breaker_state', { model })).toBe(2);

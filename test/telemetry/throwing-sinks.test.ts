@@ -69,7 +69,7 @@ describe('readiness with every sink on', () => {
   it('names the model provider and the export sinks that are on', async () => {
     service = await startTestApp(fakes.env);
     const ready = await service.app.inject({ url: '/readyz' });
-    expect(ready.json()).toEqual({ status: 'ready', checks: { config: true, corpus: true }, provider: 'gemini', sinks: ['otlp', 'langfuse', 'langsmith'] });
+    expect(ready.json()).toEqual({ status: 'ready', checks: { config: true, corpus: true, prompts: true }, provider: 'gemini', sinks: ['otlp', 'langfuse', 'langsmith'] });
   });
 });
 

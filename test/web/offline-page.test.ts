@@ -59,7 +59,7 @@ describe('the research page offline, with API keys on', () => {
     await page.getByRole('button', { name: 'Not helpful', exact: true }).click();
     await page.getByText('Feedback recorded (not helpful). Thank you.').waitFor();
     const text = await (await fetch(`${harness.baseUrl}/metrics`)).text();
-    expect(text).toMatch(/^feedback_total\{helpful="false"\} 1$/m);
+    expect(text).toMatch(/^feedback_total\{helpful="false",prompt_version="2"\} 1$/m);
     expect(await page.getByRole('button', { name: 'Not helpful', exact: true }).isDisabled()).toBe(true);
     await page.close();
   });

@@ -62,7 +62,7 @@ describe('the research page, in Chromium, answering with the Gemini fake', () =>
     expect(await field(page, 'cost').textContent()).toBe('$0.001306');
     expect(await field(page, 'tokens').textContent()).toBe('input 1000 · cached 200 · output 300 · reasoning 100');
     expect(await field(page, 'model').textContent()).toBe('gemini-2.5-flash');
-    expect(await field(page, 'prompt').textContent()).toBe('research-answer v2 · variant none');
+    expect(await field(page, 'prompt').textContent()).toBe('research-answer v2 · variant production');
     expect(await field(page, 'retrieved-documents').textContent()).toMatch(/^3 · average relevance 0\.\d\d$/);
     expect(await field(page, 'latency').textContent()).toMatch(/^\d+\.\d\d s$/);
     expect(await field(page, 'time-to-first-token').textContent()).toMatch(/^\d+\.\d\d s \(seen by this page\)$/);

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { BudgetError } from '../../llm/budget/errors.js';
 import { LlmError } from '../../llm/errors.js';
 
 const fastifyCodes: Record<string, { status: number; error: string }> = {
@@ -44,6 +45,11 @@ export default fp(
           details,
           trace_id,
         });
+      }
+      if (error instanceof BudgetError) {
+        const retryAfter = error.retryAfterSeconds(Date.now());
+        if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+        return reply.code(error.httpStatus).send({ ...error.body(), trace_id });
       }
       if (error instanceof LlmError) {
         request.log.error({ err: { type: error.type, message: error.message, upstream_status: error.upstreamStatus } }, 'query failed: model error');

@@ -1,8 +1,9 @@
-import { LangfuseAgent, LangfuseGeneration, LangfuseRetriever } from '@langfuse/tracing';
-import type { Span } from '@opentelemetry/api';
+import { LangfuseAgent, LangfuseEvent, LangfuseGeneration, LangfuseRetriever, getLangfuseTracer } from '@langfuse/tracing';
+import type { Context, Span } from '@opentelemetry/api';
 import type { LlmCallRecord } from '../../llm/types.js';
+import { cacheMetadata } from '../support/llm-cache.js';
 import type { Redact } from '../support/redact.js';
-import type { AgentAttributes, AgentOptions, UserFeedback } from '../types.js';
+import type { AgentAttributes, AgentOptions, BatchSummary, UserFeedback } from '../types.js';
 import type { ScoreSink } from './langfuse-scores.js';
 
 type AgentObservation = LangfuseAgent | LangfuseRetriever;
@@ -36,11 +37,13 @@ export function createLangfuseSink(scores: ScoreSink | undefined, redact: Redact
           total: usage.total,
         },
         costDetails: cost.details ?? undefined,
+        // The SDK drops the prompt link of a fallback; ours is a real version (the file's, pushed to LangFuse),
+        // so the link is always sent and the fallback is said in the metadata.
         prompt: { name: request.promptRef.name, version: request.promptRef.version, isFallback: false },
         level: record.status === 'error' ? 'ERROR' : record.status === 'cancelled' ? 'WARNING' : 'DEFAULT',
         statusMessage: record.error ? `${record.error.type}: ${record.error.message}` : record.status === 'cancelled' ? 'cancelled: the caller went away' : undefined,
         completionStartTime: record.timeToFirstChunkMs !== undefined ? new Date(record.startedAt + record.timeToFirstChunkMs) : undefined,
-        metadata: { attempts: record.attempts, provider: record.provider },
+        metadata: { attempts: record.attempts, provider: record.provider, prompt_is_fallback: Boolean(request.promptRef.isFallback), ...cacheMetadata(record) },
       });
     },
     observeAgent(span: Span, options: AgentOptions): AgentObservation | undefined {
@@ -85,6 +88,21 @@ export function createLangfuseSink(scores: ScoreSink | undefined, redact: Redact
         value: feedback.helpful ? 1 : 0,
         comment: redact(feedback.comment),
         metadata: feedback.userId ? { user_id: feedback.userId } : undefined,
+      });
+    },
+    /** The chapter's `batch_processed` event (batch size and efficiency), in the batch's trace. */
+    batchProcessed(summary: BatchSummary, batchContext: Context) {
+      const otelSpan = getLangfuseTracer().startSpan('batch_processed', {}, batchContext);
+      if (!otelSpan.isRecording()) return otelSpan.end();
+      const totalSeconds = summary.itemLatenciesMs.reduce((sum, ms) => sum + ms, 0) / 1000;
+      // The chapter's efficiency: items per second of summed item latency (above 1 when items overlap).
+      const efficiency = totalSeconds > 0 ? Math.round((summary.size / totalSeconds) * 1000) / 1000 : null;
+      new LangfuseEvent({
+        otelSpan,
+        attributes: {
+          metadata: { batch_id: summary.batchId, batch_size: summary.size, succeeded: summary.succeeded, failed: summary.failed, efficiency },
+        },
+        timestamp: new Date(),
       });
     },
     flush: () => scores?.flush(),

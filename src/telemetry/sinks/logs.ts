@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../../config/index.js';
@@ -6,6 +5,8 @@ import type { LlmError } from '../../llm/errors.js';
 import type { LlmCallRecord } from '../../llm/types.js';
 import type { FailureReporter } from '../support/failure-reporter.js';
 import { modelLabel } from '../support/model-label.js';
+import { cacheLogField } from '../support/llm-cache.js';
+import { LokiStream } from './loki.js';
 import { createRedactor } from '../support/redact.js';
 import type { UserFeedback } from '../types.js';
 
@@ -24,7 +25,6 @@ export const redactedLogPaths = [
   'feedback_token',
 ];
 
-const lokiTransportPath = fileURLToPath(new URL('./loki-transport.mjs', import.meta.url));
 
 /**
  * Everything about a log line except where it goes: level, trace ids, redaction. Tests build their
@@ -40,7 +40,7 @@ export function loggerOptions(config: Config): pino.LoggerOptions {
   };
   return {
     level: config.logLevel,
-    // No hostname: pino-loki would turn it into a Loki label, and labels stay service/environment/level.
+    // No hostname: labels stay service/environment/level, and a host name is for the platform's logs.
     base: { pid: process.pid },
     mixin,
     redact: { paths: redactedLogPaths, censor: '[REDACTED]' },
@@ -62,17 +62,17 @@ type ClosableStream = pino.DestinationStream & {
   flushSync?: () => void;
 };
 
-// What closeLogger must end for each logger: its stdout destination and, with Loki on, the worker transport.
+// What closeLogger must end for each logger: its stdout destination and, with Loki on, the Loki stream.
 const loggerStreams = new WeakMap<Logger, ClosableStream[]>();
 
 /**
- * pino writes to stdout from this thread (pretty on a terminal) and, when LOKI_URL is set, to Loki from
- * a worker thread. stdout stays off the worker: handing every line to a thread that shares the one core
- * cost more than writing it (docs/BENCHMARKS.md). The mixin stamps every line written inside a span with
- * its trace and span ids; with Loki on they are repeated under `meta`, which pino-loki turns into Loki
- * structured metadata (not labels).
+ * pino writes to stdout (pretty on a terminal) and, when LOKI_URL is set, to Loki (sinks/loki.ts), both
+ * from this thread: handing every line to a worker thread that shares the one core cost more than the
+ * lines themselves (docs/BENCHMARKS.md). The mixin stamps every line written inside a span with its
+ * trace and span ids; with Loki on they are repeated under `meta`, which becomes Loki structured
+ * metadata (not labels).
  */
-export function createLogger(config: Config, reporter?: FailureReporter): Logger {
+export function createLogger(config: Config, reporter: FailureReporter): Logger {
   const stdout = (
     process.stdout.isTTY
       ? pino.transport({ target: 'pino-pretty', options: { destination: 1, ignore: 'pid,hostname,meta' } })
@@ -80,20 +80,15 @@ export function createLogger(config: Config, reporter?: FailureReporter): Logger
   ) as ClosableStream;
   const streams: ClosableStream[] = [stdout];
   if (config.telemetry.loki) {
-    const loki = pino.transport({
-      target: lokiTransportPath,
-      options: {
-        host: config.telemetry.loki.url,
-        labels: { service: config.serviceName, environment: config.environment },
-        batching: { interval: 1, maxBufferSize: 10_000 },
-        timeout: config.telemetry.exportTimeoutMs,
-        // The last push at shutdown gets less: the process is blocked while it runs.
-        closeTimeoutMs: Math.min(config.telemetry.exportTimeoutMs, 1000),
-        silenceErrors: true,
-      },
+    const loki = new LokiStream({
+      url: config.telemetry.loki.url,
+      labels: { service: config.serviceName, environment: config.environment },
+      timeoutMs: config.telemetry.exportTimeoutMs,
+      reporter,
+      // The last push at shutdown gets less: the process is about to exit.
+      closeTimeoutMs: Math.min(config.telemetry.exportTimeoutMs, 1000),
     });
-    loki.on('loki-export-failure', (droppedLines: number) => reporter?.exportFailed('loki', droppedLines, 'Loki push failed'));
-    streams.push(loki as ClosableStream);
+    streams.push(loki as unknown as ClosableStream);
   }
   const destination =
     streams.length === 1 ? stdout : pino.multistream(streams.map((stream) => ({ level: config.logLevel === 'silent' ? 'fatal' : config.logLevel, stream })));
@@ -104,8 +99,7 @@ export function createLogger(config: Config, reporter?: FailureReporter): Logger
 
 /**
  * Flushes and closes the logger's streams (stdout and Loki), waiting at most `timeoutMs`. The Loki
- * worker's own close is bounded separately (closeTimeoutMs in loki-transport.mjs): thread-stream's end()
- * blocks this thread until the worker is done, so no timer here could cut it short.
+ * stream's last push is bounded by its own closeTimeoutMs as well.
  */
 export function closeLogger(logger: Logger, timeoutMs: number): Promise<void> {
   const streams = loggerStreams.get(logger) ?? [];
@@ -148,6 +142,7 @@ export function createLogSink(logger: Logger, captureContent: boolean) {
         ...(record.timeToFirstChunkMs !== undefined ? { time_to_first_chunk_ms: Math.round(record.timeToFirstChunkMs) } : {}),
         attempts: record.attempts,
         prompt: record.request.promptRef,
+        ...cacheLogField(record),
         ...(record.error ? { error_type: record.error.type, error: record.error.message } : {}),
         ...(captureContent ? { prompt_text: record.request.prompt, answer: record.response?.text } : {}),
       };
@@ -162,6 +157,10 @@ export function createLogSink(logger: Logger, captureContent: boolean) {
     },
     feedback({ traceId, helpful, first }: Pick<UserFeedback, 'traceId' | 'helpful' | 'first'>) {
       logger.info({ event: 'feedback', feedback_trace_id: traceId, helpful, first }, 'feedback recorded');
+    },
+    /** Debug only: every failure is counted in shared_state_errors_total, and a down Redis fails every call. */
+    sharedStateError(component: string, operation: string, error: unknown) {
+      logger.debug({ event: 'shared_state_error', component, operation, err: error }, 'Redis operation failed');
     },
   };
 }

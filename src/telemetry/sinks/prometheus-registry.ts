@@ -1,4 +1,5 @@
 import { sinkNames } from '../types.js';
+import { createGenAiMetrics, operationDurationBuckets } from './prometheus-genai.js';
 import {
   Counter,
   Gauge,
@@ -8,14 +9,29 @@ import {
   type Metric,
   type OpenMetricsContentType,
 } from 'prom-client';
+import { createCostMetrics } from './cost-metrics.js';
 
 /**
  * The metric registry. Names follow the reference chapter (llm_requests_total, llm_tokens_total,
  * llm_cost_total, llm_latency_seconds, active_sessions, query_requests_total); everything else is
- * added for the dashboards and alerts in prometheus/ and grafana/. Every label is bounded: models
+ * added for the dashboards and alerts in prometheus/ and grafana/, and the OpenTelemetry GenAI client
+ * metrics (prometheus-genai.ts) sit next to them. Every label is bounded: models
  * come from the config or the price table, never from user input.
  */
-export function createMetrics(countActiveSessions: () => number = () => 0) {
+/** The chapter's buckets, doubled past 30 s until the last one is above the longest call the retry settings allow. */
+export function llmLatencyBuckets(longestCallSeconds: number): number[] {
+  const buckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
+  while ((buckets.at(-1) as number) <= longestCallSeconds) buckets.push((buckets.at(-1) as number) * 2);
+  return buckets;
+}
+
+export interface MetricsOptions {
+  countActiveSessions?: () => number;
+  /** `longestCallMs` of the LLM settings, in seconds; without it, the chapter's buckets (up to 30 s). */
+  longestLlmCallSeconds?: number;
+}
+
+export function createMetrics({ countActiveSessions = () => 0, longestLlmCallSeconds = 0 }: MetricsOptions = {}) {
   // prom-client only records exemplars on an OpenMetrics registry; /metrics converts for plain-text scrapers.
   const registry = new Registry<OpenMetricsContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
@@ -28,19 +44,21 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
 
   const metrics = {
     registry,
+    ...createCostMetrics(registers as unknown as Registry[]),
     llmRequests: counter('llm_requests_total', 'LLM calls by model and outcome (status: success, error, or cancelled when the caller went away); retried attempts count once each', ['model', 'status']),
     llmErrors: counter('llm_errors_total', 'Failed LLM attempts by model and error type (rate_limited, server_error, timeout, blocked, malformed, max_tokens, stream_error, circuit_open, network, client_error)', ['model', 'error_type']),
     llmRetries: counter('llm_retries_total', 'LLM attempts that were retried, by model and error type', ['model', 'error_type']),
     llmTokens: counter('llm_tokens_total', 'LLM tokens by model and type (input excludes cached; output excludes reasoning)', ['model', 'type']),
     llmCost: counter('llm_cost_total', 'LLM cost in USD by model and prompt version, from the versioned price table', ['model', 'prompt_version']),
     llmUnpricedCalls: counter('llm_unpriced_calls_total', 'LLM calls whose model is not in the price table (their cost is unknown, not zero)', ['model']),
-    llmLatency: histogramWithExemplars('llm_latency_seconds', 'LLM call latency in seconds, retries included; exemplars carry the trace id', ['model'], [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30]),
+    llmLatency: histogramWithExemplars('llm_latency_seconds', 'LLM call latency in seconds, retries included; exemplars carry the trace id', ['model'], llmLatencyBuckets(longestLlmCallSeconds)),
+    ...createGenAiMetrics(registers),
     // gen_ai.client.operation.time_to_first_chunk (semconv v1.41.1) in Prometheus naming, with the convention's buckets.
     llmTimeToFirstChunk: histogramWithExemplars(
       'gen_ai_client_operation_time_to_first_chunk_seconds',
       'Time from the start of a streamed LLM call to its first chunk, in seconds',
       ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_request_model'],
-      [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92],
+      operationDurationBuckets,
     ),
     llmCircuitState: new Gauge({
       name: 'llm_circuit_breaker_state',
@@ -49,6 +67,8 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
       registers,
     }),
     queryRequests: counter('query_requests_total', 'Research queries by outcome (success or error)', ['status']),
+    queryDuration: histogramWithExemplars('query_duration_seconds', 'Time to answer one research query (successful ones), by the prompt version that answered it', ['prompt_version'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30]),
+    promptFallback: counter('prompt_fallback_total', 'Requests served the local prompt file because LangFuse could not serve the prompt, by reason (not_found, timeout, unavailable, invalid)', ['reason']),
     queryCost: histogramWithExemplars('query_cost_usd', 'Cost of one research query in USD (priced calls only)', ['query_type'], [0, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5]),
     activeSessions: new Gauge({
       name: 'active_sessions',
@@ -72,7 +92,7 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
       buckets: [0, 1, 2, 3, 5, 8, 10, 15, 20],
       registers,
     }),
-    feedback: counter('feedback_total', 'User feedback by verdict (helpful: true or false)', ['helpful']),
+    feedback: counter('feedback_total', 'User feedback by verdict (helpful: true or false) and the prompt version of the answer', ['helpful', 'prompt_version']),
     telemetryExportFailures: counter('telemetry_export_failures_total', 'Failed telemetry exports by sink (otlp, langfuse, langsmith, loki)', ['sink']),
     telemetryInternalErrors: counter('telemetry_internal_errors_total', 'Telemetry writes that threw inside the service, by sink (tracing, langfuse, prometheus, logs, langsmith); the request went on', ['sink']),
     telemetryDropped: counter('telemetry_dropped_total', 'Telemetry items dropped by sink (spans, runs, scores or log lines), where the count is knowable', ['sink']),
@@ -90,7 +110,8 @@ export function createMetrics(countActiveSessions: () => number = () => 0) {
     metrics.telemetryDropped.inc({ sink }, 0);
   }
   for (const sink of sinkNames) metrics.telemetryInternalErrors.inc({ sink }, 0);
-  for (const helpful of ['true', 'false'] as const) metrics.feedback.inc({ helpful }, 0);
+  for (const result of ['hit', 'miss', 'bypass', 'error'] as const) metrics.llmCacheRequests.inc({ result }, 0);
+  for (const status of ['ok', 'error'] as const) metrics.batchItems.inc({ status }, 0);
   return { ...metrics, plainTextRegistry };
 }
 

@@ -1,7 +1,9 @@
 import { getLangfuseTracer } from '@langfuse/tracing';
 import { SpanKind, SpanStatusCode, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import type { LlmError } from '../../llm/errors.js';
+import { LlmError } from '../../llm/errors.js';
 import type { LlmCallRecord, LlmRequest } from '../../llm/types.js';
+import { cacheAttributes } from '../support/llm-cache.js';
+import type { AgentOptions } from '../types.js';
 
 /**
  * The OpenTelemetry side of each call and agent: span names, GenAI semantic-convention attributes, events
@@ -21,7 +23,8 @@ export function createSpanSink(captureContent: boolean) {
             'gen_ai.request.model': request.model,
             'gen_ai.request.temperature': request.temperature,
             'gen_ai.request.max_tokens': request.maxOutputTokens,
-            'gen_ai.request.stream': Boolean(request.stream),
+            // The convention sets it only for streamed calls.
+            ...(request.stream ? { 'gen_ai.request.stream': true } : {}),
             ...(serverAddress ? { 'server.address': serverAddress.host, 'server.port': serverAddress.port } : {}),
           },
         },
@@ -43,6 +46,7 @@ export function createSpanSink(captureContent: boolean) {
         'llm.retry.attempts': record.attempts,
         'llm.prompt.name': request.promptRef.name,
         'llm.prompt.version': request.promptRef.version,
+        ...cacheAttributes(record),
         ...(cost.costUsd !== null ? { 'gen_ai.usage.cost': cost.costUsd } : { 'llm.cost.unknown': true }),
         ...(record.timeToFirstChunkMs !== undefined ? { 'gen_ai.response.time_to_first_chunk': record.timeToFirstChunkMs / 1000 } : {}),
         ...(record.status === 'cancelled' ? { 'llm.cancelled': true } : {}),
@@ -56,17 +60,29 @@ export function createSpanSink(captureContent: boolean) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: record.error.message });
       }
     },
-    startAgent(name: string, parent: Context): Span {
+    startAgent(options: AgentOptions, parent: Context): Span {
+      const sessionId = options.trace?.sessionId;
       return getLangfuseTracer().startSpan(
-        `invoke_agent ${name}`,
-        { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': name } },
+        `invoke_agent ${options.name}`,
+        {
+          attributes: {
+            'gen_ai.operation.name': 'invoke_agent',
+            'gen_ai.agent.name': options.name,
+            ...(options.provider ? { 'gen_ai.provider.name': options.provider } : {}),
+            // The convention's name for the session; LangFuse reads `session.id` (sinks/langfuse.ts).
+            ...(sessionId ? { 'gen_ai.conversation.id': sessionId } : {}),
+          },
+          // A batch item's root links to the batch's span.
+          links: options.trace?.links,
+        },
         parent,
       );
     },
     annotate(span: Span, attributes: Attributes) {
       if (span.isRecording()) span.setAttributes(attributes);
     },
-    failed(span: Span, message: string) {
+    failed(span: Span, message: string, error: unknown) {
+      span.setAttribute('error.type', agentErrorType(error));
       span.setStatus({ code: SpanStatusCode.ERROR, message });
     },
     end(span: Span) {
@@ -76,6 +92,12 @@ export function createSpanSink(captureContent: boolean) {
 }
 
 export type SpanSink = ReturnType<typeof createSpanSink>;
+
+/** A bounded `error.type`: the model error's kind, else the error's class name, else `_OTHER`. */
+function agentErrorType(error: unknown): string {
+  if (error instanceof LlmError) return error.type;
+  return error instanceof Error ? error.constructor.name : '_OTHER';
+}
 
 function contentAttributes({ request, response }: LlmCallRecord): Attributes {
   return {

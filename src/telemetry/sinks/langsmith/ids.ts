@@ -4,15 +4,25 @@
  * however often) it is computed: no id table has to be kept per request.
  */
 
+// Runs of one trace start within a few milliseconds of each other, so the last time formatted is kept:
+// formatting a time (toString(16), toISOString) was most of the cost of building a run.
+let memoMs = Number.NaN;
+let memoTimeHex = '';
+let memoSecond = Number.NaN;
+let memoSecondPrefix = '';
+
 /**
  * A UUID v7 whose time is the run's start and whose random bits are the 64 bits of the span id plus
  * 8 bits of the trace id: unique per span, time-ordered like the ids the SDK generates.
  */
 export function runIdFromSpan(startedAtMs: number, spanId: string, traceId: string): string {
-  const time = Math.max(0, Math.floor(startedAtMs)).toString(16).padStart(12, '0').slice(-12);
+  const ms = Math.max(0, Math.floor(startedAtMs));
+  if (ms !== memoMs) {
+    memoMs = ms;
+    memoTimeHex = ms.toString(16).padStart(12, '0').slice(-12);
+  }
   const variant = (8 | (parseInt(traceId.charAt(0) || '0', 16) & 3)).toString(16);
-  const hex = `${time}7${spanId.slice(0, 3)}${variant}${spanId.slice(3, 16)}${traceId.slice(1, 3)}`;
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return `${memoTimeHex.slice(0, 8)}-${memoTimeHex.slice(8, 12)}-7${spanId.slice(0, 3)}-${variant}${spanId.slice(3, 6)}-${spanId.slice(6, 16)}${traceId.slice(1, 3)}`;
 }
 
 /**
@@ -20,9 +30,19 @@ export function runIdFromSpan(startedAtMs: number, spanId: string, traceId: stri
  * order in place of the microseconds, which breaks ties between runs started in the same millisecond.
  */
 export function startTimeWithOrder(startedAtMs: number, executionOrder: number): string {
+  const ms = Math.floor(startedAtMs);
+  const second = Math.floor(ms / 1000);
+  if (second !== memoSecond) {
+    memoSecond = second;
+    // `YYYY-MM-DDTHH:MM:SS.`
+    memoSecondPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const millis = String(ms - second * 1000).padStart(3, '0');
   const order = String(Math.min(Math.max(executionOrder, 0), 999)).padStart(3, '0');
-  return `${new Date(startedAtMs).toISOString().slice(0, -1)}${order}Z`;
+  return `${memoSecondPrefix}${millis}${order}Z`;
 }
 
 /** One `dotted_order` segment: `YYYYMMDDTHHMMSSmmmNNNZ<run id>`; a run's order is its ancestors' segments joined by dots. */
-export const dottedOrderSegment = (startTime: string, runId: string): string => `${startTime.replace(/[-:.]/g, '')}${runId}`;
+export const dottedOrderSegment = (startTime: string, runId: string): string =>
+  // Slices rather than a regular expression: `YYYY-MM-DDTHH:MM:SS.mmmNNNZ` has its separators at fixed places.
+  `${startTime.slice(0, 4)}${startTime.slice(5, 7)}${startTime.slice(8, 13)}${startTime.slice(14, 16)}${startTime.slice(17, 19)}${startTime.slice(20)}${runId}`;

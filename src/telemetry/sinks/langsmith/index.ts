@@ -5,7 +5,7 @@ import type { FailureReporter } from '../../support/failure-reporter.js';
 import { createTraceBuffer } from './buffer.js';
 import { createLangSmithFeedback } from './feedback.js';
 import { buildRuns, rootRunId, type TraceRecords } from './runs.js';
-import { createRunBatchTransport } from './transport.js';
+import { createRunIngestTransport } from './transport.js';
 import type { RecordSink } from '../../types.js';
 import { createRedactor } from '../../support/redact.js';
 
@@ -21,7 +21,7 @@ export interface LangSmithSinkOptions {
   requestTimeoutMs: number;
   /** Finished traces waiting to be posted. */
   maxQueuedTraces?: number;
-  /** Traces per `/runs/batch` post. */
+  /** Traces per post. */
   batchTraces?: number;
   flushIntervalMs?: number;
   /** Retries of a failed post (network errors, 408/425/429/5xx), with exponential backoff from 1 s. */
@@ -41,12 +41,12 @@ const maxBatchBytes = 16 * 1024 * 1024;
  *
  * Why not `traceable`: wrapping the agents cost 6-11 ms of CPU per request on this machine, mostly in
  * the SDK's per-run multipart upload (shared/notes/performance.md). Here the runs of many traces, built
- * complete (no separate patches), go out as one JSON `POST /runs/batch`, LangSmith's native ingestion
- * endpoint; bench/langsmith-cpu.ts measures what that adds per query.
+ * complete (no separate patches), go out as one multipart body built in one buffer to `POST /runs/multipart`
+ * (`/runs/batch` on servers without it); bench/langsmith-cpu.ts measures what that adds per query.
  */
 export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink & { readonly pendingTraces: number } {
   const { settings, reporter } = options;
-  const transport = createRunBatchTransport({
+  const transport = createRunIngestTransport({
     endpoint: settings.endpoint,
     apiKey: settings.apiKey,
     timeoutMs: options.requestTimeoutMs,
@@ -58,14 +58,15 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
   const runCount = (traces: TraceRecords[]) => traces.reduce((sum, trace) => sum + 1 + trace.agents.length + trace.llmCalls.length, 0);
 
   async function postRuns(traces: TraceRecords[], abandoned: AbortSignal): Promise<void> {
-    const json = JSON.stringify({ post: redact(traces.flatMap((trace) => buildRuns(trace, context))), patch: [] });
-    if (json.length > maxBatchBytes && traces.length > 1) {
+    const runs = redact(traces.flatMap((trace) => buildRuns(trace, context)));
+    const request = transport.encode(runs);
+    if (request.encoded.body.length > maxBatchBytes && traces.length > 1) {
       const half = Math.ceil(traces.length / 2);
       await postRuns(traces.slice(0, half), abandoned);
       await postRuns(traces.slice(half), abandoned);
       return;
     }
-    await transport.post(json, abandoned);
+    await transport.post(runs, request, abandoned);
   }
 
   const buffer = createTraceBuffer({ maxTraces: 1024, maxRecordsPerTrace: 256 }, (records) => reporter.dropped('langsmith', records));

@@ -1,6 +1,7 @@
 import type { KVMap, RunCreate, UsageMetadata } from 'langsmith/schemas';
 import { roundUsd } from '../../../llm/pricing.js';
 import type { LlmCallRecord } from '../../../llm/types.js';
+import { cacheMetadata } from '../../support/llm-cache.js';
 import { dottedOrderSegment, runIdFromSpan, startTimeWithOrder } from './ids.js';
 import type { AgentRecord } from '../../types.js';
 
@@ -33,11 +34,14 @@ interface Node {
  * the trace hangs under the root so that the tree stays connected.
  */
 export function buildRuns(trace: TraceRecords, context: RunContext): RunCreate[] {
-  const rootNode = agentNode(trace.root, context);
+  // LangSmith adds a run's tokens and cost to its thread only when the run itself carries the thread
+  // metadata (the SDK copies a parent's metadata to every child), so every run gets `session_id`.
+  const sessionId = trace.root.trace?.sessionId;
+  const rootNode = agentNode(trace.root, context, sessionId);
   const nodes = [
     rootNode,
-    ...trace.agents.map((agent) => agentNode(agent, context)),
-    ...trace.llmCalls.map(({ record, parentSpanId }) => llmNode(record, parentSpanId)),
+    ...trace.agents.map((agent) => agentNode(agent, context, sessionId)),
+    ...trace.llmCalls.map(({ record, parentSpanId }) => llmNode(record, parentSpanId, sessionId)),
   ];
   const bySpan = new Map(nodes.map((node) => [node.spanId, node]));
   const children = new Map<Node, Node[]>(nodes.map((node) => [node, []]));
@@ -90,18 +94,20 @@ export function buildRuns(trace: TraceRecords, context: RunContext): RunCreate[]
 /** The root run's id, which is also the LangSmith trace id. */
 export const rootRunId = (root: AgentRecord): string => runIdFromSpan(root.startedAt, root.spanId, root.traceId);
 
-function agentNode(record: AgentRecord, context: RunContext): Node {
+function agentNode(record: AgentRecord, context: RunContext, sessionId: string | undefined): Node {
   const isRoot = record.trace !== undefined;
-  // Only the root's metadata is copied (to add the request's context); the others are sent as recorded.
+  // Only the root's metadata gets the request's context; the others are sent as recorded, plus the thread.
   const metadata: KVMap = isRoot
     ? {
         ...record.metadata,
         otel_trace_id: record.traceId,
         user_id: record.trace?.userId,
         // LangSmith groups runs that share `session_id` metadata into one thread.
-        session_id: record.trace?.sessionId,
+        session_id: sessionId,
       }
-    : (record.metadata ?? {});
+    : sessionId
+      ? { ...record.metadata, session_id: sessionId }
+      : (record.metadata ?? {});
   return {
     spanId: record.spanId,
     parentSpanId: record.parentSpanId,
@@ -113,10 +119,17 @@ function agentNode(record: AgentRecord, context: RunContext): Node {
       inputs: record.inputs,
       outputs: record.kind === 'retriever' ? asDocuments(record.outputs) : record.outputs,
       error: record.error,
-      tags: isRoot ? [...new Set([context.environment, ...(record.tags ?? [])])] : record.tags,
+      tags: isRoot ? withEnvironmentTag(context.environment, record.tags ?? []) : record.tags,
       metadata,
     },
   };
+}
+
+/** The environment first, then the record's tags, each once (a Set costs more than this for a handful). */
+function withEnvironmentTag(environment: string, tags: string[]): string[] {
+  const result = [environment];
+  for (const tag of tags) if (!result.includes(tag)) result.push(tag);
+  return result;
 }
 
 /** LangSmith renders a retriever's output as documents when they have this shape. */
@@ -132,7 +145,7 @@ function asDocuments(outputs: KVMap | undefined): KVMap | undefined {
   };
 }
 
-function llmNode(record: LlmCallRecord, parentSpanId: string | undefined): Node {
+function llmNode(record: LlmCallRecord, parentSpanId: string | undefined, sessionId: string | undefined): Node {
   const { request, response, cost } = record;
   const usage = usageMetadata(record);
   return {
@@ -167,6 +180,8 @@ function llmNode(record: LlmCallRecord, parentSpanId: string | undefined): Node 
         response_model: response?.responseModel,
         finish_reason: response?.finishReason,
         response_id: response?.responseId,
+        session_id: sessionId,
+        ...cacheMetadata(record),
       },
     },
   };
@@ -185,9 +200,10 @@ export function usageMetadata({ usage, cost }: LlmCallRecord): UsageMetadata {
     ...(cost.details
       ? {
           input_cost: roundUsd(cost.details.input + cost.details.input_cached_tokens),
-          output_cost: cost.details.output,
+          output_cost: roundUsd(cost.details.output + cost.details.output_reasoning_tokens),
           total_cost: cost.details.total,
           input_cost_details: { cache_read: cost.details.input_cached_tokens },
+          output_cost_details: { reasoning: cost.details.output_reasoning_tokens },
         }
       : {}),
   };

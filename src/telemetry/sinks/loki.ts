@@ -1,0 +1,144 @@
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import https from 'node:https';
+import { BufferWriter } from '../support/buffer-writer.js';
+import type { FailureReporter } from '../support/failure-reporter.js';
+
+export interface LokiStreamOptions {
+  url: string;
+  /** Stream labels besides `level` (service, environment). */
+  labels: Record<string, string>;
+  timeoutMs: number;
+  reporter: FailureReporter;
+  intervalMs?: number;
+  /** Lines waiting for the next push; beyond it the oldest are dropped and counted. */
+  maxBufferedLines?: number;
+  /** Bound on the last push at close: the process is about to exit. */
+  closeTimeoutMs?: number;
+}
+
+const lokiLevels: Record<string, string> = { '10': 'debug', '20': 'debug', '30': 'info', '40': 'warning', '50': 'error', '60': 'critical' };
+
+interface BufferedLine {
+  level: string;
+  nanos: string;
+  line: string;
+  /** `{"trace_id":…,"span_id":…}` as JSON, or '' when the line was written outside a span. */
+  metadata: string;
+}
+
+// pino writes `{"level":30,"time":1795796848491,…` and, inside a span, `"meta":{"trace_id":"…","span_id":"…"}`.
+const levelAndTime = /^\{"level":(\d+),"time":(\d+)/;
+const metaPrefix = '"meta":{"trace_id":"';
+
+/**
+ * pino's destination for Loki, on the main thread: each line is kept as pino wrote it (level, time and
+ * trace ids read from its fixed prefix and `meta`, never parsed), and once per interval the buffered
+ * lines go out as one JSON push, grouped by level, with the trace and span ids as structured metadata.
+ * It replaces pino-loki in a worker thread, which parsed and re-serialised every line there (on the
+ * same core) and cost more than the lines themselves (docs/BENCHMARKS.md). Failed pushes and dropped
+ * lines are counted; nothing is retried, as with pino-loki.
+ */
+export class LokiStream extends EventEmitter {
+  private buffered: BufferedLine[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private readonly agent: http.Agent;
+  private readonly body = new BufferWriter();
+  private pushing: Promise<void> | undefined;
+  private readonly pushUrl: URL;
+  private readonly labelsJson: string;
+
+  constructor(private readonly options: LokiStreamOptions) {
+    super();
+    this.pushUrl = new URL('loki/api/v1/push', options.url.endsWith('/') ? options.url : `${options.url}/`);
+    const client = this.pushUrl.protocol === 'https:' ? https : http;
+    this.agent = new client.Agent({ keepAlive: true, maxSockets: 1 });
+    this.labelsJson = JSON.stringify(options.labels).slice(1, -1);
+    this.timer = setInterval(() => void this.push(), options.intervalMs ?? 1000).unref();
+  }
+
+  write(chunk: string): boolean {
+    const line = chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk;
+    const head = levelAndTime.exec(line);
+    const metaAt = line.indexOf(metaPrefix);
+    const ids = metaAt < 0 ? '' : line.slice(metaAt + 7, line.indexOf('}', metaAt) + 1);
+    if (this.buffered.length >= (this.options.maxBufferedLines ?? 10_000)) {
+      this.buffered.shift();
+      this.options.reporter.dropped('loki', 1);
+    }
+    this.buffered.push({ level: lokiLevels[head?.[1] ?? '30'] ?? 'info', nanos: `${head?.[2] ?? Date.now()}000000`, line, metadata: ids });
+    return true;
+  }
+
+  end(): void {
+    clearInterval(this.timer);
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.options.closeTimeoutMs ?? 1000).unref());
+    // Whatever a push in flight left buffered goes out after it, within the same bound.
+    const final = (async () => {
+      await this.pushing;
+      await this.push();
+    })();
+    void Promise.race([final, deadline]).then(() => {
+      this.agent.destroy();
+      this.emit('close');
+    });
+  }
+
+  /** One push at a time; lines written meanwhile wait for the next. */
+  private push(): Promise<void> {
+    if (this.pushing || this.buffered.length === 0) return this.pushing ?? Promise.resolve();
+    const lines = this.buffered;
+    this.buffered = [];
+    this.pushing = this.send(lines)
+      .catch((error: unknown) => this.options.reporter.exportFailed('loki', lines.length, `Loki push failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.pushing = undefined;
+      });
+    return this.pushing;
+  }
+
+  private send(lines: BufferedLine[]): Promise<void> {
+    const byLevel = new Map<string, BufferedLine[]>();
+    for (const entry of lines) {
+      const list = byLevel.get(entry.level);
+      if (list) list.push(entry);
+      else byLevel.set(entry.level, [entry]);
+    }
+    const body = this.body.reset();
+    body.write('{"streams":[');
+    let firstStream = true;
+    for (const [level, entries] of byLevel) {
+      body.write(`${firstStream ? '' : ','}{"stream":{${this.labelsJson},"level":"${level}"},"values":[`);
+      firstStream = false;
+      entries.forEach((entry, index) => {
+        body.write(`${index === 0 ? '' : ','}["${entry.nanos}",${JSON.stringify(entry.line)}${entry.metadata ? `,${entry.metadata}` : ''}]`);
+      });
+      body.write(']}');
+    }
+    body.write(']}');
+    return this.post(body.bytes());
+  }
+
+  private post(payload: Buffer): Promise<void> {
+    const client = this.pushUrl.protocol === 'https:' ? https : http;
+    return new Promise<void>((resolve, reject) => {
+      const request = client.request(
+        this.pushUrl,
+        {
+          method: 'POST',
+          agent: this.agent,
+          timeout: this.options.timeoutMs,
+          headers: { 'content-type': 'application/json', 'content-length': payload.length },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => ((response.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`HTTP ${response.statusCode}`))));
+          response.on('error', reject);
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
+      request.on('error', reject);
+      request.end(payload);
+    });
+  }
+}

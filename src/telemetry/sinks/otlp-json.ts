@@ -1,0 +1,155 @@
+import type { AttributeValue, Attributes, HrTime } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { BufferWriter } from '../support/buffer-writer.js';
+
+/** Prompt and answer text: LangFuse's observations carry them; Jaeger gets them only with CAPTURE_CONTENT. */
+export const contentAttributePattern = /^(langfuse\.(observation|trace)\.(input|output)|gen_ai\.(input|output)\.messages|gen_ai\.system_instructions)$/;
+
+/**
+ * One span turned into OTLP/JSON once, in pieces: every destination's request is then a concatenation.
+ * `content` holds the prompt and answer attributes apart, so the content-free view costs no second pass.
+ */
+export interface EncodedSpan {
+  span: ReadableSpan;
+  head: string;
+  plain: string[];
+  content: string[];
+  tail: string;
+}
+
+type MaskText = (text: string) => string;
+
+/** Low 8 bits: W3C trace flags; 0x100: whether the parent (or linked) context is remote is known; 0x200: it is. */
+const spanFlags = (traceFlags: number, isRemote: boolean | undefined) => (traceFlags & 0xff) | 0x100 | (isRemote ? 0x200 : 0);
+
+/** Nanoseconds since the epoch as the decimal string OTLP/JSON uses, without BigInt arithmetic. */
+const nanos = ([seconds, fraction]: HrTime) => (seconds === 0 ? String(fraction) : `${seconds}${String(fraction).padStart(9, '0')}`);
+
+function encodeValue(value: AttributeValue | null | undefined, mask: MaskText): string {
+  if (typeof value === 'string') return `{"stringValue":${JSON.stringify(mask(value))}}`;
+  if (typeof value === 'number') return Number.isInteger(value) ? `{"intValue":${value}}` : `{"doubleValue":${JSON.stringify(value)}}`;
+  if (typeof value === 'boolean') return `{"boolValue":${value}}`;
+  if (Array.isArray(value)) return `{"arrayValue":{"values":[${value.map((item) => encodeValue(item, mask)).join(',')}]}}`;
+  return '{}';
+}
+
+// Attribute keys come from a small fixed set: each one's JSON prefix is built once per process.
+const keyPrefixes = new Map<string, string>();
+function keyPrefix(key: string): string {
+  let prefix = keyPrefixes.get(key);
+  if (prefix === undefined) {
+    prefix = `{"key":${JSON.stringify(key)},"value":`;
+    if (keyPrefixes.size < 10_000) keyPrefixes.set(key, prefix);
+  }
+  return prefix;
+}
+
+const encodeAttribute = (key: string, value: AttributeValue | undefined, mask: MaskText) => `${keyPrefix(key)}${encodeValue(value, mask)}}`;
+
+function encodeAttributes(attributes: Attributes, mask: MaskText): string {
+  return Object.keys(attributes)
+    .map((key) => encodeAttribute(key, attributes[key], mask))
+    .join(',');
+}
+
+/** Encodes a span's pieces, masking every string (attributes, events, status message) with `mask`. */
+export function encodeSpan(span: ReadableSpan, mask: MaskText): EncodedSpan {
+  const context = span.spanContext();
+  const parent = span.parentSpanContext;
+  const plain: string[] = [];
+  const content: string[] = [];
+  for (const key of Object.keys(span.attributes)) {
+    (contentAttributePattern.test(key) ? content : plain).push(encodeAttribute(key, span.attributes[key], mask));
+  }
+  const events = span.events
+    .map(
+      (event) =>
+        `{"attributes":[${encodeAttributes(event.attributes ?? {}, mask)}],"name":${JSON.stringify(event.name)},"timeUnixNano":"${nanos(event.time)}","droppedAttributesCount":${event.droppedAttributesCount ?? 0}}`,
+    )
+    .join(',');
+  const links = span.links
+    .map(
+      (link) =>
+        `{"attributes":[${encodeAttributes(link.attributes ?? {}, mask)}],"spanId":"${link.context.spanId}","traceId":"${link.context.traceId}",` +
+        `${link.context.traceState ? `"traceState":${JSON.stringify(link.context.traceState.serialize())},` : ''}` +
+        `"droppedAttributesCount":${link.droppedAttributesCount ?? 0},"flags":${spanFlags(link.context.traceFlags, link.context.isRemote)}}`,
+    )
+    .join(',');
+  const status = span.status.message === undefined ? `{"code":${span.status.code}}` : `{"code":${span.status.code},"message":${JSON.stringify(mask(span.status.message))}}`;
+  return {
+    span,
+    head:
+      `{"traceId":"${context.traceId}","spanId":"${context.spanId}",${parent?.spanId ? `"parentSpanId":"${parent.spanId}",` : ''}` +
+      `${context.traceState ? `"traceState":${JSON.stringify(context.traceState.serialize())},` : ''}` +
+      `"name":${JSON.stringify(span.name)},"kind":${span.kind + 1},"startTimeUnixNano":"${nanos(span.startTime)}","endTimeUnixNano":"${nanos(span.endTime)}","attributes":[`,
+    plain,
+    content,
+    tail: `],"droppedAttributesCount":${span.droppedAttributesCount},"events":[${events}],"droppedEventsCount":${span.droppedEventsCount},"status":${status},"links":[${links}],"droppedLinksCount":${span.droppedLinksCount},"flags":${spanFlags(context.traceFlags, parent?.isRemote)}}`,
+  };
+}
+
+const encodedResources = new WeakMap<object, string>();
+
+function resourceJson(span: ReadableSpan): string {
+  let json = encodedResources.get(span.resource);
+  if (json === undefined) {
+    json = `{"attributes":[${encodeAttributes(span.resource.attributes as Attributes, (text) => text)}],"droppedAttributesCount":0}`;
+    encodedResources.set(span.resource, json);
+  }
+  return json;
+}
+
+/** Writes an ExportTraceServiceRequest in OTLP/JSON for `spans`, grouped by resource and scope as the SDK's exporter does. */
+export function writeTraceRequest(out: BufferWriter, spans: EncodedSpan[], withContent: boolean): void {
+  const resources = new Map<string, Map<string, EncodedSpan[]>>();
+  for (const encoded of spans) {
+    const { span } = encoded;
+    const resource = resourceJson(span);
+    const scope = scopeJson(span);
+    let scopes = resources.get(resource);
+    if (!scopes) resources.set(resource, (scopes = new Map()));
+    let list = scopes.get(scope);
+    if (!list) scopes.set(scope, (list = []));
+    list.push(encoded);
+  }
+  out.write('{"resourceSpans":[');
+  let firstResource = true;
+  for (const [resource, scopes] of resources) {
+    out.write(`${firstResource ? '' : ','}{"resource":${resource},"scopeSpans":[`);
+    firstResource = false;
+    let firstScope = true;
+    for (const [scope, list] of scopes) {
+      out.write(`${firstScope ? '' : ','}{"scope":${scope},"spans":[`);
+      firstScope = false;
+      list.forEach((encoded, index) => writeSpan(out, encoded, withContent, index === 0));
+      out.write(']}');
+    }
+    out.write(']}');
+  }
+  out.write(']}');
+}
+
+function writeSpan(out: BufferWriter, encoded: EncodedSpan, withContent: boolean, first: boolean): void {
+  out.write(first ? encoded.head : `,${encoded.head}`);
+  const attributes = withContent ? [encoded.plain, encoded.content] : [encoded.plain];
+  let firstAttribute = true;
+  for (const group of attributes) {
+    for (const attribute of group) {
+      if (!firstAttribute) out.write(',');
+      out.write(attribute);
+      firstAttribute = false;
+    }
+  }
+  out.write(encoded.tail);
+}
+
+const encodedScopes = new WeakMap<object, string>();
+
+function scopeJson(span: ReadableSpan): string {
+  let json = encodedScopes.get(span.instrumentationScope);
+  if (json === undefined) {
+    json = JSON.stringify({ name: span.instrumentationScope.name, version: span.instrumentationScope.version });
+    encodedScopes.set(span.instrumentationScope, json);
+  }
+  return json;
+}
