@@ -119,8 +119,23 @@ describe('a successful call', () => {
     const before = Date.now();
     const result = await client.generate(llmRequest('gemini-flash-latest'));
     const after = Date.now();
-    const cost = { pricedModel: model, costUsd: 0.001306, details: { input: 0.0003, input_cached_tokens: 0.000006, output: 0.001, total: 0.001306 } };
-    expect(result).toEqual({ text: 'RAG retrieves, then generates.', model, usage, cost, latencyMs: expect.any(Number), traceId });
+    const cost = {
+      pricedModel: model,
+      costUsd: 0.001306,
+      details: { input: 0.0003, input_cached_tokens: 0.000006, output: 0.00075, output_reasoning_tokens: 0.00025, total: 0.001306 },
+    };
+    expect(result).toEqual({
+      text: 'RAG retrieves, then generates.',
+      model,
+      usage,
+      billedUsage: usage,
+      cost,
+      cache: { hit: false },
+      finishReason: 'STOP',
+      responseModel: model,
+      latencyMs: expect.any(Number),
+      traceId,
+    });
     expect(result.latencyMs).toBeGreaterThanOrEqual(0);
     expect(seen.started).toEqual([{ request: llmRequest('gemini-flash-latest'), system: 'gcp.gemini', serverAddress: { host: 'gemini.test', port: 443 } }]);
     expect(seen.records).toEqual([
@@ -367,7 +382,7 @@ describe('a failed call', () => {
         status: 'error',
         usage: thinking,
         // 1000 × 0.30 + 200 × 0.03 + 1024 × 2.50 per 1M tokens (gemini-2.5-flash)
-        cost: { pricedModel: model, costUsd: 0.002866, details: { input: 0.0003, input_cached_tokens: 0.000006, output: 0.00256, total: 0.002866 } },
+        cost: { pricedModel: model, costUsd: 0.002866, details: { input: 0.0003, input_cached_tokens: 0.000006, output: 0, output_reasoning_tokens: 0.00256, total: 0.002866 } },
         error: { type: 'max_tokens', message: 'model returned no text (finishReason MAX_TOKENS)' },
         request: llmRequest('gemini-flash-latest'),
         provider: 'gemini',
@@ -386,7 +401,7 @@ describe('a failed call', () => {
     await failureOf(client.generate(llmRequest(model)));
     expect(seen.records[0]).toMatchObject({
       usage: { input: 0, cached: 0, output: 0, reasoning: 0, total: 0 },
-      cost: { pricedModel: model, costUsd: 0, details: { input: 0, input_cached_tokens: 0, output: 0, total: 0 } },
+      cost: { pricedModel: model, costUsd: 0, details: { input: 0, input_cached_tokens: 0, output: 0, output_reasoning_tokens: 0, total: 0 } },
     });
   });
 
@@ -452,7 +467,7 @@ describe('a failed call', () => {
       expect.objectContaining({
         status: 'cancelled',
         usage: { input: 0, cached: 0, output: 0, reasoning: 0, total: 0 },
-        cost: { pricedModel: model, costUsd: 0, details: { input: 0, input_cached_tokens: 0, output: 0, total: 0 } },
+        cost: { pricedModel: model, costUsd: 0, details: { input: 0, input_cached_tokens: 0, output: 0, output_reasoning_tokens: 0, total: 0 } },
         request: { ...llmRequest(model), stream: true },
         attempts: 1,
       }),
@@ -488,7 +503,7 @@ describe('a failed call', () => {
     expect(record).toMatchObject({
       status: 'cancelled',
       usage: partial,
-      cost: { pricedModel: model, costUsd: 0.000306, details: { input: 0.0003, input_cached_tokens: 0.000006, output: 0, total: 0.000306 } },
+      cost: { pricedModel: model, costUsd: 0.000306, details: { input: 0.0003, input_cached_tokens: 0.000006, output: 0, output_reasoning_tokens: 0, total: 0.000306 } },
       attempts: 1,
     });
     expect(record!.timeToFirstChunkMs).toBeGreaterThanOrEqual(0);

@@ -33,7 +33,7 @@ export function buildFanout({ captureContent = false, redactPatterns = [] as Reg
   registerTracing();
   exporter.reset();
   const sessions = createSessionTracker();
-  const metrics = createMetrics(() => sessions.active());
+  const metrics = createMetrics({ countActiveSessions: () => sessions.active() });
   const lines: LogLine[] = [];
   const logger = pino(
     loggerOptions(loadConfig({})),

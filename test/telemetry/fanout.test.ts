@@ -26,7 +26,6 @@ const generationAttributes = {
   'gen_ai.request.model': model,
   'gen_ai.request.temperature': 0.2,
   'gen_ai.request.max_tokens': 1024,
-  'gen_ai.request.stream': false,
   'server.address': 'gemini.test',
   'server.port': 443,
   'langfuse.observation.type': 'generation',
@@ -38,11 +37,12 @@ const generationAttributes = {
   ]),
   'langfuse.observation.output': JSON.stringify({ role: 'assistant', content: llm.response!.text }),
   'langfuse.observation.usage_details': JSON.stringify({ input: 1000, input_cached_tokens: 200, output: 300, output_reasoning_tokens: 100, total: 1600 }),
-  'langfuse.observation.cost_details': JSON.stringify({ input: 0.0003, input_cached_tokens: 0.000006, output: 0.001, total: 0.001306 }),
+  'langfuse.observation.cost_details': JSON.stringify({ input: 0.0003, input_cached_tokens: 0.000006, output: 0.00075, output_reasoning_tokens: 0.00025, total: 0.001306 }),
   'langfuse.observation.prompt.name': 'research-answer',
   'langfuse.observation.prompt.version': 2,
   'langfuse.observation.level': 'DEFAULT',
   'langfuse.observation.metadata.attempts': '1',
+  'langfuse.observation.metadata.prompt_is_fallback': 'false',
   'langfuse.observation.metadata.provider': 'gemini',
   'gen_ai.usage.input_tokens': 1200,
   'gen_ai.usage.cache_read.input_tokens': 200,
@@ -262,6 +262,7 @@ describe('fan-out of an agent run', () => {
     expect(root.attributes).toEqual({
       'gen_ai.operation.name': 'invoke_agent',
       'gen_ai.agent.name': 'orchestrator',
+      'gen_ai.conversation.id': 'session-1',
       'langfuse.observation.type': 'agent',
       'langfuse.observation.input': JSON.stringify({ query: 'What is RAG?' }),
       'langfuse.trace.name': 'research-query',
@@ -347,7 +348,7 @@ describe('fan-out of queries, feedback, HTTP and breaker states', () => {
 
   it('sends each vote to LangFuse and LangSmith with its value, logs it, and counts only first votes', async () => {
     const built = buildFanout({ redactPatterns: [/secret/g] });
-    const vote = { id: 'vote-1', traceId: 'cd'.repeat(16), helpful: true, comment: 'a secret word', userId: 'user-1', first: true };
+    const vote = { id: 'vote-1', traceId: 'cd'.repeat(16), helpful: true, comment: 'a secret word', userId: 'user-1', first: true, promptVersion: 2 };
     built.fanout.recordFeedback(vote);
     built.fanout.recordFeedback({ ...vote, helpful: false, comment: undefined, userId: undefined, first: false });
     expect(built.scores).toEqual([
@@ -363,8 +364,9 @@ describe('fan-out of queries, feedback, HTTP and breaker states', () => {
       [vote.traceId, false, false, 'feedback recorded'],
     ]);
     const metrics = await built.metricsText();
-    expect(metricValue(metrics, 'feedback_total', { helpful: 'true' })).toBe(1);
-    expect(metricValue(metrics, 'feedback_total', { helpful: 'false' })).toBe(0);
+    expect(metricValue(metrics, 'feedback_total', { helpful: 'true', prompt_version: '2' })).toBe(1);
+    // The replacing vote is not counted again.
+    expect(() => metricValue(metrics, 'feedback_total', { helpful: 'false' })).toThrow(/no series/);
   });
 
   it('times HTTP exchanges by route template and sets the breaker gauge', async () => {
@@ -474,7 +476,7 @@ describe('each write point', () => {
     await built.fanout.runAgent({ name: 'reasoner', inputs: {} }, () => Promise.reject(new Error('failed'))).catch(() => undefined);
     built.fanout.recordBreaker(model, 'open');
     built.fanout.recordQuery({ status: 'success', traceId: 'ab'.repeat(16) });
-    built.fanout.recordFeedback({ id: 'v', traceId: 'ab'.repeat(16), helpful: true, first: true });
+    built.fanout.recordFeedback({ id: 'v', traceId: 'ab'.repeat(16), helpful: true, first: true, promptVersion: 2 });
     built.fanout.recordHttp({ route: '/api/query', method: 'POST', statusCode: 200, durationSeconds: 0.1 });
   }
 

@@ -25,7 +25,7 @@ describe('LangFuse sink', () => {
 
   it('drops feedback and flushes nothing when LangFuse is off', () => {
     const sink = createLangfuseSink(undefined, noMasking);
-    expect(() => sink.feedback({ id: 'v', traceId: 't', helpful: true, first: true })).not.toThrow();
+    expect(() => sink.feedback({ id: 'v', traceId: 't', helpful: true, first: true, promptVersion: 2 })).not.toThrow();
     expect(sink.flush()).toBeUndefined();
   });
 

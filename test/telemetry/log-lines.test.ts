@@ -5,6 +5,8 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { closeLogger, createLogger, loggerOptions } from '../../src/telemetry/sinks/logs.js';
+import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js';
+import { createFailureReporter } from '../../src/telemetry/support/failure-reporter.js';
 
 // What every log line carries, from the options the service's logger is built with: level, pid and no
 // hostname, trace ids inside a span (repeated under `meta` for Loki), secrets censored by path and
@@ -79,7 +81,7 @@ describe('log lines', () => {
 
 describe('the service logger', () => {
   it('closes its stdout destination within the time it is given, and forgets it', async () => {
-    const logger = createLogger(loadConfig({ LOG_LEVEL: 'silent' }));
+    const logger = createLogger(loadConfig({ LOG_LEVEL: 'silent' }), createFailureReporter(createMetrics(), () => undefined));
     logger.info('never written at LOG_LEVEL=silent');
     await closeLogger(logger, 2000);
     // A second close has nothing left to end, and returns at once.

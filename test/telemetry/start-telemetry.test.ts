@@ -49,7 +49,7 @@ describe('startTelemetry', () => {
       },
     );
     telemetry.recordQuery({ status: 'success', queryType: 'definition', costUsd: 0.001306, sessionKey: 'session-1', traceId });
-    telemetry.recordFeedback({ id: 'vote-1', traceId, helpful: false, comment: 'leaks secret-7', first: true });
+    telemetry.recordFeedback({ id: 'vote-1', traceId, helpful: false, comment: 'leaks secret-7', first: true, promptVersion: 2 });
     await telemetry.shutdown(5000);
 
     // Jaeger: both spans, the prompt neither in content attributes nor anywhere else.
