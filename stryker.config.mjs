@@ -5,9 +5,7 @@ export default {
   testRunner: 'vitest',
   // Each mutant runs only the test files that import the mutated file (the vitest runner's related mode).
   vitest: { configFile: 'vitest.mutation.config.ts', related: true },
-  // The Loki transport runs in pino's worker thread, where Stryker cannot switch a mutant on: every
-  // mutant there would survive whatever the tests check, so it is left out (loki-outage tests it).
-  mutate: ['src/llm/**/*.ts', 'src/telemetry/**/*.ts', '!src/telemetry/sinks/loki-transport.mjs'],
+  mutate: ['src/llm/**/*.ts', 'src/telemetry/**/*.ts'],
   // No TypeScript checker: @stryker-mutator/typescript-checker needs the classic compiler API, which
   // TypeScript 7 no longer has, and npm cannot give a peer dependency its own TypeScript 5.9.
   // Mutants that do not type-check run anyway (vitest strips types) and are killed or judged like the rest.
