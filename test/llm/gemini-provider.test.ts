@@ -3,6 +3,7 @@ import { LlmError } from '../../src/llm/errors.js';
 import { createGeminiProvider } from '../../src/llm/providers/gemini.js';
 import type { StreamChunk } from '../../src/llm/types.js';
 import { DEFAULT_GEMINI_TEXT, startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
+import { llmFailure } from '../helpers/llm-failure.js';
 import { llmRequest } from '../helpers/llm-request.js';
 
 // The Gemini adapter alone, through the real SDK against the fake: what each kind of answer and failure
@@ -25,15 +26,15 @@ const fullUsage = { input: 1000, cached: 200, output: 300, reasoning: 100, total
 // What the fake reports before the last chunk, or with a blocked prompt: the prompt only.
 const promptOnlyUsage = { input: 1200, cached: 0, output: 0, reasoning: 0, total: 1200 };
 
-/** The LlmError a call fails with (the test fails if it succeeds or throws anything else). */
-async function failure(call: Promise<unknown>): Promise<LlmError> {
-  const error = await call.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(LlmError);
-  return error as LlmError;
-}
+
+// The fake's default answer, served by the model version the tests script.
+const fullAnswer = {
+  text: DEFAULT_GEMINI_TEXT,
+  finishReason: 'STOP',
+  usage: fullUsage,
+  responseModel: 'gemini-2.5-flash-001',
+  responseId: expect.stringMatching(/^[\w-]{22}$/),
+};
 
 const fields = (error: LlmError) => ({
   type: error.type,
@@ -56,13 +57,7 @@ describe('Gemini provider: answers', () => {
   it('returns a unary answer with its text, finish reason, usage, serving model and response id', async () => {
     gemini.enqueue({ kind: 'ok', modelVersion: 'gemini-2.5-flash-001' });
     const response = await provider().generate(llmRequest(model), live());
-    expect(response).toEqual({
-      text: DEFAULT_GEMINI_TEXT,
-      finishReason: 'STOP',
-      usage: fullUsage,
-      responseModel: 'gemini-2.5-flash-001',
-      responseId: expect.stringMatching(/^[\w-]{22}$/),
-    });
+    expect(response).toEqual(fullAnswer);
     expect(gemini.calls).toEqual([
       {
         model,
@@ -103,13 +98,7 @@ describe('Gemini provider: answers', () => {
       [promptOnlyUsage, 'gemini-2.5-flash-001'],
       [fullUsage, 'gemini-2.5-flash-001'],
     ]);
-    expect(response).toEqual({
-      text: DEFAULT_GEMINI_TEXT,
-      finishReason: 'STOP',
-      usage: fullUsage,
-      responseModel: 'gemini-2.5-flash-001',
-      responseId: expect.stringMatching(/^[\w-]{22}$/),
-    });
+    expect(response).toEqual(fullAnswer);
     expect(gemini.calls.map(({ action }) => action)).toEqual(['streamGenerateContent']);
   });
 
@@ -124,7 +113,7 @@ describe('Gemini provider: answers', () => {
 describe('Gemini provider: answers that are failures', () => {
   it('fails a blocked prompt as blocked, not retryable, with the prompt tokens it was billed', async () => {
     gemini.enqueue({ kind: 'blocked', reason: 'PROHIBITED_CONTENT' });
-    expect(fields(await failure(provider().generate(llmRequest(model), live())))).toEqual({
+    expect(fields(await llmFailure(provider().generate(llmRequest(model), live())))).toEqual({
       type: 'blocked',
       message: 'prompt blocked by the model: PROHIBITED_CONTENT',
       retryable: false,
@@ -138,7 +127,7 @@ describe('Gemini provider: answers that are failures', () => {
   it('fails an answer withheld for each blocking finish reason as blocked, with its usage', async () => {
     for (const reason of ['SAFETY', 'RECITATION', 'LANGUAGE', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII']) {
       gemini.enqueue({ kind: 'finish', finishReason: reason });
-      const error = await failure(provider().generate(llmRequest(model), live()));
+      const error = await llmFailure(provider().generate(llmRequest(model), live()));
       expect([error.type, error.message, error.retryable, error.usage]).toEqual(['blocked', `answer withheld by the model: finishReason ${reason}`, false, fullUsage]);
     }
   });
@@ -150,7 +139,7 @@ describe('Gemini provider: answers that are failures', () => {
 
   it('fails an empty answer as max_tokens when the budget ran out (billed for the thinking), else as malformed', async () => {
     gemini.enqueue({ kind: 'finish', finishReason: 'MAX_TOKENS', text: '' }, { kind: 'finish', finishReason: 'STOP', text: '' });
-    expect(fields(await failure(provider().generate(llmRequest(model), live())))).toEqual({
+    expect(fields(await llmFailure(provider().generate(llmRequest(model), live())))).toEqual({
       type: 'max_tokens',
       message: 'model returned no text (finishReason MAX_TOKENS)',
       retryable: false,
@@ -159,29 +148,29 @@ describe('Gemini provider: answers that are failures', () => {
       usage: fullUsage,
       responseModel: model,
     });
-    const empty = await failure(provider().generate(llmRequest(model), live()));
+    const empty = await llmFailure(provider().generate(llmRequest(model), live()));
     expect([empty.type, empty.message, empty.usage]).toEqual(['malformed', 'model returned no text (finishReason STOP)', fullUsage]);
   });
 
   it('fails a whitespace-only streamed answer as malformed', async () => {
     gemini.enqueue({ kind: 'finish', finishReason: 'STOP', text: '  \n ' });
-    const error = await failure(provider().stream(llmRequest(model, true), live(), () => undefined));
+    const error = await llmFailure(provider().stream(llmRequest(model, true), live(), () => undefined));
     expect([error.type, error.message]).toEqual(['malformed', 'model returned no text (finishReason STOP)']);
   });
 
   it('fails an unparseable answer as malformed, unary or streamed', async () => {
     gemini.enqueue({ kind: 'malformed' }, { kind: 'malformed' });
-    const unary = await failure(provider().generate(llmRequest(model), live()));
+    const unary = await llmFailure(provider().generate(llmRequest(model), live()));
     expect([unary.type, unary.message, unary.retryable]).toEqual(['malformed', 'model response could not be parsed', false]);
     expect(unary.cause).toBeInstanceOf(Error);
-    const streamed = await failure(provider().stream(llmRequest(model, true), live(), () => undefined));
+    const streamed = await llmFailure(provider().stream(llmRequest(model, true), live(), () => undefined));
     expect([streamed.type, streamed.message]).toEqual(['malformed', 'model response could not be parsed']);
   });
 
   it('fails a stream that breaks after its first chunk as stream_error, keeping what was billed so far', async () => {
     gemini.enqueue({ kind: 'midstream-error' });
     const chunks: string[] = [];
-    const error = await failure(provider().stream(llmRequest(model, true), live(), ({ text }) => chunks.push(text)));
+    const error = await llmFailure(provider().stream(llmRequest(model, true), live(), ({ text }) => chunks.push(text)));
     expect(chunks).toHaveLength(1);
     expect(fields(error)).toEqual({
       type: 'stream_error',
@@ -198,7 +187,7 @@ describe('Gemini provider: answers that are failures', () => {
 describe('Gemini provider: HTTP and network failures', () => {
   it('maps a 429 to rate_limited, retryable after the RetryInfo delay', async () => {
     gemini.enqueue({ kind: 'error', status: 429, retryDelay: '0.25s' }, { kind: 'error', status: 429 });
-    expect(fields(await failure(provider().generate(llmRequest(model), live())))).toEqual({
+    expect(fields(await llmFailure(provider().generate(llmRequest(model), live())))).toEqual({
       type: 'rate_limited',
       message: 'model rate limit (429)',
       retryable: true,
@@ -207,37 +196,37 @@ describe('Gemini provider: HTTP and network failures', () => {
       usage: undefined,
       responseModel: undefined,
     });
-    expect((await failure(provider().generate(llmRequest(model), live()))).retryAfterMs).toBe(38_000);
+    expect((await llmFailure(provider().generate(llmRequest(model), live()))).retryAfterMs).toBe(38_000);
   });
 
   it('does not retry a 429 for an exhausted daily quota', async () => {
     gemini.enqueue({ kind: 'error', status: 429, quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' });
-    const error = await failure(provider().generate(llmRequest(model), live()));
+    const error = await llmFailure(provider().generate(llmRequest(model), live()));
     expect([error.type, error.message, error.retryable, error.retryAfterMs]).toEqual(['rate_limited', 'model rate limit (429), daily quota exhausted', false, 38_000]);
   });
 
   it('maps 5xx to a retryable server_error and other 4xx to a client_error that is not', async () => {
     for (const status of [500, 503, 504] as const) {
       gemini.enqueue({ kind: 'error', status });
-      const error = await failure(provider().generate(llmRequest(model), live()));
+      const error = await llmFailure(provider().generate(llmRequest(model), live()));
       expect([error.type, error.message, error.retryable, error.upstreamStatus, error.retryAfterMs]).toEqual(['server_error', `model server error (${status})`, true, status, undefined]);
     }
     for (const status of [400, 404] as const) {
       gemini.enqueue({ kind: 'error', status });
-      const error = await failure(provider().generate(llmRequest(model), live()));
+      const error = await llmFailure(provider().generate(llmRequest(model), live()));
       expect([error.type, error.message, error.retryable, error.upstreamStatus]).toEqual(['client_error', `model rejected the request (${status})`, false, status]);
     }
   });
 
   it('maps an HTML error page to the status it came with', async () => {
     gemini.enqueue({ kind: 'error', status: 500, html: true });
-    const error = await failure(provider().generate(llmRequest(model), live()));
+    const error = await llmFailure(provider().generate(llmRequest(model), live()));
     expect([error.type, error.upstreamStatus]).toEqual(['server_error', 500]);
   });
 
   it('maps an unreachable server to a retryable network error', async () => {
     await gemini.setMode('down');
-    const error = await failure(provider().generate(llmRequest(model), live()));
+    const error = await llmFailure(provider().generate(llmRequest(model), live()));
     expect([error.type, error.message, error.retryable, error.upstreamStatus]).toEqual(['network', 'model could not be reached', true, undefined]);
     expect(error.cause).toBeInstanceOf(Error);
   });
@@ -250,7 +239,7 @@ describe('Gemini provider: HTTP and network failures', () => {
     ]) {
       const controller = new AbortController();
       const callsBefore = gemini.calls.length;
-      const pending = failure(call(controller.signal));
+      const pending = llmFailure(call(controller.signal));
       await expect.poll(() => gemini.calls.length).toBe(callsBefore + 1);
       controller.abort();
       const error = await pending;

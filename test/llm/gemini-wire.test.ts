@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LlmError } from '../../src/llm/errors.js';
 import { createGeminiProvider } from '../../src/llm/providers/gemini.js';
 import { sendJson, startHttpFake, type HttpFake } from '../fakes/http-fake.js';
+import { llmFailure } from '../helpers/llm-failure.js';
 import { llmRequest } from '../helpers/llm-request.js';
 
 // The Gemini adapter against answers the scripted fake does not produce but the API may send: chunks and
@@ -28,14 +28,6 @@ function sse(res: ServerResponse, chunks: object[], { keepOpen = false } = {}) {
   if (!keepOpen) res.end();
 }
 
-async function failure(call: Promise<unknown>): Promise<LlmError> {
-  const error = await call.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(LlmError);
-  return error as LlmError;
-}
 
 describe('Gemini provider: unusual answers', () => {
   it('reads text only from parts that have it, and takes STOP when no finish reason is given', async () => {
@@ -45,13 +37,13 @@ describe('Gemini provider: unusual answers', () => {
 
   it('fails a body with no candidate as malformed, keeping its usage', async () => {
     reply = (res) => sendJson(res, 200, { usageMetadata, modelVersion: model });
-    const error = await failure(provider().generate(llmRequest(model), live()));
+    const error = await llmFailure(provider().generate(llmRequest(model), live()));
     expect([error.type, error.message, error.usage, error.responseModel, error.name]).toEqual(['malformed', 'response has no candidates', usage, model, 'LlmError']);
   });
 
   it('fails a candidate without parts as an empty answer', async () => {
     reply = (res) => sendJson(res, 200, { candidates: [{ content: { role: 'model' }, finishReason: 'STOP' }], usageMetadata });
-    const error = await failure(provider().generate(llmRequest(model), live()));
+    const error = await llmFailure(provider().generate(llmRequest(model), live()));
     expect([error.type, error.message]).toEqual(['malformed', 'model returned no text (finishReason STOP)']);
   });
 
@@ -71,13 +63,13 @@ describe('Gemini provider: unusual answers', () => {
 
   it('fails a stream that ends without a chunk as malformed', async () => {
     reply = (res) => sse(res, []);
-    const error = await failure(provider().stream(llmRequest(model, true), live(), () => undefined));
+    const error = await llmFailure(provider().stream(llmRequest(model, true), live(), () => undefined));
     expect([error.type, error.message]).toEqual(['malformed', 'stream ended without a chunk']);
   });
 
   it('fails a stream whose first chunk is an error as stream_error, with nothing billed', async () => {
     reply = (res) => sse(res, [{ error: { code: 500, status: 'INTERNAL', message: 'boom' } }]);
-    const error = await failure(provider().stream(llmRequest(model, true), live(), () => undefined));
+    const error = await llmFailure(provider().stream(llmRequest(model, true), live(), () => undefined));
     expect([error.type, error.message, error.upstreamStatus, error.usage, error.responseModel]).toEqual([
       'stream_error',
       'stream failed after 0 characters: boom',
@@ -86,7 +78,7 @@ describe('Gemini provider: unusual answers', () => {
       undefined,
     ]);
     reply = (res) => sse(res, [{ error: { code: 503, status: 'UNAVAILABLE' } }]);
-    expect((await failure(provider().stream(llmRequest(model, true), live(), () => undefined))).message).toBe('stream failed after 0 characters: UNAVAILABLE');
+    expect((await llmFailure(provider().stream(llmRequest(model, true), live(), () => undefined))).message).toBe('stream failed after 0 characters: UNAVAILABLE');
   });
 
   it('fails a stream whose connection drops as stream_error', async () => {
@@ -96,7 +88,7 @@ describe('Gemini provider: unusual answers', () => {
       sse(res, [{ candidates: [{ content: { role: 'model', parts: [{ text: 'A' }] } }] }], { keepOpen: true });
     };
     // The connection is lost once the first chunk reached the caller.
-    const error = await failure(provider().stream(llmRequest(model, true), live(), () => open?.socket?.destroy()));
+    const error = await llmFailure(provider().stream(llmRequest(model, true), live(), () => open?.socket?.destroy()));
     expect([error.type, error.message, error.retryable]).toEqual(['stream_error', 'model stream failed', false]);
     expect(error.cause).toBeInstanceOf(Error);
   });
@@ -110,14 +102,14 @@ describe('Gemini provider: 429 details', () => {
 
   it('finds the quota and the delay in any order', async () => {
     reply = tooMany([retryInfo('2s'), quotaFailure('GenerateRequestsPerDayPerProjectPerModel')]);
-    const error = await failure(provider().generate(llmRequest(model), live()));
+    const error = await llmFailure(provider().generate(llmRequest(model), live()));
     expect([error.retryable, error.retryAfterMs, error.message]).toEqual([false, 2000, 'model rate limit (429), daily quota exhausted']);
   });
 
   it('retries a 429 with no details, or a delay that is not a duration, without a wait of its own', async () => {
     for (const details of [undefined, [quotaFailure('PerMinute')], [retryInfo(5)], [retryInfo('soon')]]) {
       reply = tooMany(details);
-      const error = await failure(provider().generate(llmRequest(model), live()));
+      const error = await llmFailure(provider().generate(llmRequest(model), live()));
       expect([error.type, error.retryable, error.retryAfterMs, error.upstreamStatus]).toEqual(['rate_limited', true, undefined, 429]);
     }
   });
