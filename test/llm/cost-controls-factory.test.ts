@@ -36,7 +36,7 @@ describe('createCostControls', () => {
   it('turns the cache off with TTL 0 and leaves the budget disabled without limits', () => {
     const controls = createCostControls(config({ ttlSeconds: 0 }), undefined, recordingEvents().events);
     expect(controls.cache).toBeUndefined();
-    expect(controls.budget.enabled).toBe(false);
+    expect(controls.budget?.enabled).toBe(false);
   });
 
   it('caches in process without Redis, reporting each result', async () => {
@@ -55,13 +55,13 @@ describe('createCostControls', () => {
     vi.setSystemTime(morning);
     const { events, seen } = recordingEvents();
     const { budget } = createCostControls(config({ limits: { serviceUsdPerDay: 1 } }), undefined, events);
-    expect(budget.limits).toEqual({ serviceUsdPerDay: 1 });
-    await budget.reserve({ callerId: 'k' }, 0.6);
+    expect(budget?.limits).toEqual({ serviceUsdPerDay: 1 });
+    await budget?.reserve({ callerId: 'k' }, 0.6);
     vi.setSystemTime(morning + 29_999);
-    await expect(budget.reserve({ callerId: 'k' }, 0.6)).rejects.toBeInstanceOf(BudgetExceededError);
+    await expect(budget?.reserve({ callerId: 'k' }, 0.6)).rejects.toBeInstanceOf(BudgetExceededError);
     vi.setSystemTime(morning + 30_000);
-    const second = await budget.reserve({ callerId: 'k' }, 0.6);
-    await second.settle(0.25);
+    const second = await budget?.reserve({ callerId: 'k' }, 0.6);
+    await second?.settle(0.25);
     expect(seen).toEqual([
       ['rejected', 'service'],
       ['spent', 0.25],
@@ -77,7 +77,7 @@ describe('createCostControls', () => {
     expect(lockTtl).toBeGreaterThan(4_000);
     expect(lockTtl).toBeLessThanOrEqual(5_000);
     expect(await client.exists('llm:cache:lock:k')).toBe(0);
-    await budget.reserve({ callerId: 'k' }, 0.1);
+    await budget?.reserve({ callerId: 'k' }, 0.1);
     const keys = await client.keys('*');
     expect(keys.some((key) => key.includes('caller:k:'))).toBe(true);
     expect(keys.some((key) => key.startsWith('llm:cache:') && !key.includes('lock'))).toBe(true);
@@ -98,7 +98,7 @@ describe('createCostControls', () => {
     const { cache, budget } = createCostControls(config({ limits: { callerUsdPerDay: 1 } }), client, events);
     redis.server.pause();
     expect(await cache?.run('k', 'default', fresh())).toEqual({ hit: false, value: 'value' });
-    await expect(budget.reserve({ callerId: 'k' }, 0.1)).rejects.toBeInstanceOf(BudgetUnavailableError);
+    await expect(budget?.reserve({ callerId: 'k' }, 0.1)).rejects.toBeInstanceOf(BudgetUnavailableError);
     expect(seen.filter(([kind]) => kind === 'error')).toEqual(expect.arrayContaining([['error', 'cache', 'get'], ['error', 'budget', 'reserve']]));
     expect(seen).toContainEqual(['cache', 'error']);
   });
@@ -107,6 +107,6 @@ describe('createCostControls', () => {
     const client = await redis.client();
     const { budget } = createCostControls(config({ limits: { callerUsdPerDay: 1 }, failOpen: true }), client, recordingEvents().events);
     redis.server.pause();
-    await expect(budget.reserve({ callerId: 'k' }, 0.1)).resolves.toBeDefined();
+    await expect(budget?.reserve({ callerId: 'k' }, 0.1)).resolves.toBeDefined();
   });
 });
