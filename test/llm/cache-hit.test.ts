@@ -109,6 +109,15 @@ describe('describeCacheHit', () => {
     expect(records[0]?.provider).toBe('offline');
   });
 
+  it('prices the saving at the time the answer was stored (prices are dated)', () => {
+    // Stored at 23:59:30 on the last day of gemini-3.6-flash's first price, looked up 60 s later under the next.
+    vi.setSystemTime(Date.UTC(2027, 0, 1, 0, 0, 30));
+    const { port } = telemetry();
+    const stored = answer({ responseModel: 'gemini-3.6-flash', requestedModel: 'gemini-3.6-flash', storedAt: Date.UTC(2026, 11, 31, 23, 59, 30) });
+    const result = describeCacheHit({ telemetry: port, provider, providerName: 'gemini' }, { ...request, model: 'gemini-3.6-flash' }, stored);
+    expect(result.cache).toEqual({ hit: true, ageSeconds: 60, savedUsd: 0.001125, originTraceId: 'b'.repeat(32) });
+  });
+
   it('falls back to the requested model name when the answer names none', () => {
     const { port } = telemetry();
     const unnamed = answer({ responseModel: undefined, requestedModel: 'mystery-0' });

@@ -171,3 +171,23 @@ describe('budget gate with a failing ledger', () => {
     ]);
   });
 });
+
+describe('budget gate without event handlers', () => {
+  it('refuses, settles and survives ledger errors with no handler to tell', async () => {
+    const { ledger } = recordingLedger({ ok: true }, 5);
+    const gate = createBudgetGate({ ledger, limits: all, reservationTtlMs: 60_000, failOpen: false, now: () => morning });
+    const reservation = await gate.reserve({ callerId: 'k' }, 0.1);
+    await expect(reservation.settle(0.1)).resolves.toBeUndefined();
+    ledger.settle = async () => {
+      throw new Error('settle down');
+    };
+    ledger.release = async () => {
+      throw new Error('release down');
+    };
+    await expect(reservation.settle(0.1)).resolves.toBeUndefined();
+    await expect(reservation.release()).resolves.toBeUndefined();
+    const refusing = recordingLedger({ ok: false, index: 0, spentNano: 0, reservedNano: 0 }).ledger;
+    const refusingGate = createBudgetGate({ ledger: refusing, limits: all, reservationTtlMs: 60_000, failOpen: false, now: () => morning });
+    await expect(refusingGate.reserve({ callerId: 'k' }, 20)).rejects.toBeInstanceOf(BudgetExceededError);
+  });
+});
