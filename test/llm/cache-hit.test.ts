@@ -2,18 +2,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { describeCacheHit } from '../../src/llm/cache-hit.js';
 import type { CachedAnswer } from '../../src/llm/cache/store.js';
 import type { LlmTelemetryPort } from '../../src/llm/telemetry-port.js';
-import type { LlmCallRecord, LlmProvider, LlmRequest } from '../../src/llm/types.js';
+import type { LlmCallRecord, LlmProvider } from '../../src/llm/types.js';
+import { llmRequest } from '../helpers/llm-request.js';
 
 const now = Date.UTC(2026, 10, 27, 10);
-const request: LlmRequest = {
-  model: 'gemini-2.5-flash',
-  system: 's',
-  prompt: 'p',
-  promptRef: { name: 'research-answer', version: 2 },
-  temperature: 0,
-  maxOutputTokens: 100,
-  passages: [],
-};
+const request = llmRequest('gemini-2.5-flash');
 const zeros = { input: 0, cached: 0, output: 0, reasoning: 0, total: 0 };
 const billed = { input: 1000, cached: 0, output: 100, reasoning: 0, total: 1100 };
 

@@ -5,16 +5,9 @@ import type { CacheMode, ResponseCache } from '../../src/llm/cache/response-cach
 import type { CachedAnswer } from '../../src/llm/cache/store.js';
 import { withCostControls, type BilledAnswer } from '../../src/llm/cost-controls.js';
 import type { LlmRequest } from '../../src/llm/types.js';
+import { llmRequest } from '../helpers/llm-request.js';
 
-const request: LlmRequest = {
-  model: 'gemini-2.5-flash',
-  system: 's',
-  prompt: 'p',
-  promptRef: { name: 'research-answer', version: 2 },
-  temperature: 0,
-  maxOutputTokens: 1000,
-  passages: [],
-};
+const request = llmRequest('gemini-2.5-flash');
 const billedUsage = { input: 10, cached: 0, output: 5, reasoning: 0, total: 15 };
 const answered = (finishReason: string): BilledAnswer => ({ text: 'fresh', finishReason, responseModel: 'gemini-2.5-flash-001', traceId: 'e'.repeat(32), billedUsage });
 
@@ -64,8 +57,8 @@ describe('withCostControls', () => {
     await generate(request, { spender: { callerId: 'key-1', userId: 'u' } });
     await generate(request);
     expect(reserved).toEqual([
-      [{ callerId: 'key-1', userId: 'u' }, 0.0025198],
-      [{ callerId: 'internal' }, 0.0025198],
+      [{ callerId: 'key-1', userId: 'u' }, 0.0006652],
+      [{ callerId: 'internal' }, 0.0006652],
     ]);
     expect(seen).toEqual([reservation, reservation]);
   });

@@ -2,15 +2,10 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { cacheKey, canonicalRequest } from '../../../src/llm/cache/key.js';
 import type { LlmRequest } from '../../../src/llm/types.js';
+import { llmRequest } from '../../helpers/llm-request.js';
 
 const request: LlmRequest = {
-  model: 'models/gemini-2.5-flash',
-  system: 'You answer from the papers.',
-  prompt: 'Question: what is RAG?',
-  promptRef: { name: 'research-answer', version: 2 },
-  temperature: 0.2,
-  maxOutputTokens: 1024,
-  stream: true,
+  ...llmRequest('models/gemini-2.5-flash', true),
   passages: [{ id: 'a', title: 'Paper A', year: 2024, summary: 'about RAG' }],
 };
 
@@ -22,9 +17,9 @@ describe('canonicalRequest', () => {
         provider: 'gemini',
         model: 'gemini-2.5-flash',
         prompt: { name: 'research-answer', version: 2 },
-        system: 'You answer from the papers.',
-        user: 'Question: what is RAG?',
-        parameters: { temperature: 0.2, max_output_tokens: 1024 },
+        system: 'be brief',
+        user: 'What is RAG?',
+        parameters: { temperature: 0.2, max_output_tokens: 256 },
         fields: ['model', 'system', 'prompt', 'promptRef', 'temperature', 'maxOutputTokens'],
       }),
     );
