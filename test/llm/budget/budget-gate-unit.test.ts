@@ -191,3 +191,13 @@ describe('budget gate without event handlers', () => {
     await expect(refusingGate.reserve({ callerId: 'k' }, 20)).rejects.toBeInstanceOf(BudgetExceededError);
   });
 });
+
+describe('budget gate with only a ledger-error handler', () => {
+  it('settles the service spend without reporting an error', async () => {
+    const { ledger } = recordingLedger({ ok: true }, 5);
+    const errors: string[] = [];
+    const gate = createBudgetGate({ ledger, limits: all, reservationTtlMs: 60_000, failOpen: false, now: () => morning, events: { onLedgerError: (operation) => errors.push(operation) } });
+    await (await gate.reserve({ callerId: 'k' }, 0.1)).settle(0.1);
+    expect(errors).toEqual([]);
+  });
+});
