@@ -1,4 +1,4 @@
-import { Registry } from 'prom-client';
+import { Registry, type OpenMetricsContentType } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { LlmCallRecord } from '../../src/llm/types.js';
 import {
@@ -12,7 +12,7 @@ import { traceFixture } from './langsmith-fixtures.js';
 
 // The OTel GenAI histograms on their own registry, read back as a scraper sees them, one record per test.
 function genAi() {
-  const registry = new Registry();
+  const registry = new Registry<OpenMetricsContentType>();
   const metrics = createGenAiMetrics([registry]);
   return { metrics, text: () => registry.metrics() };
 }

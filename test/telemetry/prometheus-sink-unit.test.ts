@@ -86,7 +86,7 @@ describe('Prometheus sink, the rest of its writes', () => {
     prometheus.cacheResult('bypass');
     prometheus.budgetRejected('user');
     prometheus.sharedStateError('rate_limit');
-    prometheus.batch({ size: 5, succeeded: 4, failed: 1 });
+    prometheus.batch({ batchId: 'batch-1', size: 5, succeeded: 4, failed: 1, itemLatenciesMs: [10, 20, 30, 40, 50] });
     const metrics = await text();
     expect(metricValue(metrics, 'llm_cache_requests_total', { result: 'hit' })).toBe(2);
     expect(metricValue(metrics, 'llm_cache_requests_total', { result: 'bypass' })).toBe(1);
