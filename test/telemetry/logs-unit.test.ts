@@ -56,7 +56,7 @@ describe('log options and model-call lines', () => {
     const { llm } = traceFixture();
     sink.llmCall(llm);
     expect(lines.map((line) => line.msg)).toEqual(['llm call']);
-    sink.llmCall({ ...llm, status: 'error', response: undefined, error: { type: 'server', message: 'boom' } } as typeof llm);
+    sink.llmCall({ ...llm, status: 'error', response: undefined, error: { type: 'server_error', message: 'boom' } } as typeof llm);
     expect(lines[1]).toMatchObject({ msg: 'llm call failed', prompt_text: llm.request.prompt, error: 'boom' });
     expect(lines[1]).not.toHaveProperty('answer');
     expect(lines).toHaveLength(2);
