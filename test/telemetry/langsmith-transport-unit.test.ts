@@ -27,6 +27,8 @@ async function startEndpoint(answer: (response: ServerResponse, seen: Seen) => v
     connections.push(id);
     socket.on('close', () => closedConnections.push(id));
   });
+  // Idle sockets stay open until the client closes them, so that only close() can end them.
+  server.keepAliveTimeout = 600_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   servers.push(server);
@@ -82,6 +84,31 @@ describe('run ingest transport, status and error shapes', () => {
     const endpoint = await startEndpoint((response) => response.writeHead(422).end(body));
     const transport = createRunIngestTransport({ endpoint: endpoint.url, apiKey: 'k', timeoutMs: 2000, retries: 0 });
     expect(await failure(transport)).toBe(`HTTP 422: ${body.slice(0, 300)}`);
+    transport.close();
+  });
+});
+
+describe('run ingest transport, retries and fallback', () => {
+  it('retries a reset connection and a 503 twice by default, then gives up with the last status', async () => {
+    let answered = 0;
+    const endpoint = await startEndpoint((response) => {
+      answered += 1;
+      if (answered === 1) response.socket?.destroy();
+      else response.writeHead(503).end('busy');
+    });
+    const transport = createRunIngestTransport({ endpoint: endpoint.url, apiKey: 'k', timeoutMs: 2000 });
+    expect(await failure(transport)).toBe('HTTP 503: busy');
+    expect(endpoint.requests).toHaveLength(3);
+    transport.close();
+  });
+
+  it('rejects a 404 from /runs/batch after the fallback, without posting there again', async () => {
+    const endpoint = await startEndpoint((response) => response.writeHead(404).end());
+    const transport = createRunIngestTransport({ endpoint: endpoint.url, apiKey: 'k', timeoutMs: 2000, retries: 0 });
+    expect(await failure(transport)).toBe('HTTP 404');
+    expect(transport.encode(runs).path).toBe('batch');
+    expect(await failure(transport)).toBe('HTTP 404');
+    expect(endpoint.requests.map((request) => request.path)).toEqual(['/runs/multipart', '/runs/batch', '/runs/batch']);
     transport.close();
   });
 });
