@@ -1,36 +1,16 @@
-import { Client } from 'langsmith';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { FailureReporter } from '../../src/telemetry/support/failure-reporter.js';
-import { createLangSmithSink, type LangSmithSinkOptions } from '../../src/telemetry/sinks/langsmith/index.js';
+import type { LangSmithSinkOptions } from '../../src/telemetry/sinks/langsmith/index.js';
 import { pollUntil } from '../fakes/http-fake.js';
-import { traceFixture, type TraceFixture, useLangSmithFake } from './langsmith-fixtures.js';
+import { emitTrace, traceFixture, type TraceFixture, useLangSmithFake } from './langsmith-fixtures.js';
+import { observeLangSmith } from './langsmith-sink-helpers.js';
 
 const apiKey = 'ls-sink-unit-key';
 const fake = useLangSmithFake(apiKey);
 const maxQueuedBytes = 64 * 1024 * 1024;
 
-function observe(overrides: Partial<LangSmithSinkOptions> = {}) {
-  const reporter = { exportFailed: vi.fn(), dropped: vi.fn() };
-  const client = new Client({ apiUrl: fake().url, apiKey, autoBatchTracing: false, callerOptions: { maxRetries: 0 }, timeout_ms: 2000 });
-  const observer = createLangSmithSink({
-    settings: { apiKey, endpoint: fake().url, project: 'sink-unit' },
-    environment: 'test',
-    reporter: reporter as unknown as FailureReporter,
-    requestTimeoutMs: 60_000,
-    flushIntervalMs: 60_000,
-    retries: 0,
-    client,
-    ...overrides,
-  });
-  return { observer, reporter };
-}
+const observe = (overrides: Partial<LangSmithSinkOptions> = {}) => observeLangSmith(fake(), apiKey, overrides);
 
-function emit(observer: ReturnType<typeof observe>['observer'], trace: TraceFixture) {
-  observer.onAgentEnd?.(trace.retriever);
-  observer.onLlmCall?.(trace.llm, trace.reasoner.spanId);
-  observer.onAgentEnd?.(trace.reasoner);
-  observer.onAgentEnd?.(trace.root);
-}
+const emit = emitTrace;
 
 const traceId = (n: number) => n.toString(16).padStart(32, '0');
 
