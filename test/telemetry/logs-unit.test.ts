@@ -61,4 +61,13 @@ describe('log options and model-call lines', () => {
     expect(lines[1]).not.toHaveProperty('answer');
     expect(lines).toHaveLength(2);
   });
+
+  it('logs a shared-state failure at debug with its component and operation', () => {
+    const { sink, lines } = capture(false);
+    sink.sharedStateError('budget', 'reserve', new Error('connection lost'));
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 20, event: 'shared_state_error', component: 'budget', operation: 'reserve', msg: 'Redis operation failed' }),
+    ]);
+    expect(lines[0]?.err).toMatchObject({ message: 'connection lost' });
+  });
 });
