@@ -2,7 +2,7 @@
 // for tests of the LangSmith run builder and observer that need no app and no tracer provider.
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { LlmCallRecord } from '../../src/llm/types.js';
-import type { AgentRecord } from '../../src/telemetry/types.js';
+import type { AgentRecord, RecordSink } from '../../src/telemetry/types.js';
 import { startLangSmithFake, type LangSmithFake } from '../fakes/langsmith.js';
 
 export interface TraceFixture {
@@ -111,4 +111,12 @@ export function useLangSmithFake(apiKey: string): () => LangSmithFake {
     fake.reset();
   });
   return () => fake;
+}
+
+/** Emits a trace in the order the app does: children end first, the root last. */
+export function emitTrace(sink: RecordSink, trace: TraceFixture): void {
+  sink.onAgentEnd?.(trace.retriever);
+  sink.onLlmCall?.(trace.llm, trace.reasoner.spanId);
+  sink.onAgentEnd?.(trace.reasoner);
+  sink.onAgentEnd?.(trace.root);
 }

@@ -1,38 +1,15 @@
-import { Client } from 'langsmith';
-import { describe, expect, it, vi } from 'vitest';
-import type { FailureReporter } from '../../src/telemetry/support/failure-reporter.js';
-import { createLangSmithSink, type LangSmithSinkOptions } from '../../src/telemetry/sinks/langsmith/index.js';
-import { traceFixture, type TraceFixture, useLangSmithFake } from './langsmith-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { LangSmithSinkOptions } from '../../src/telemetry/sinks/langsmith/index.js';
+import { emitTrace, traceFixture, useLangSmithFake } from './langsmith-fixtures.js';
+import { observeLangSmith } from './langsmith-sink-helpers.js';
 
 const apiKey = 'ls-observer-key';
 const fake = useLangSmithFake(apiKey);
 
 
-function observe(overrides: Partial<LangSmithSinkOptions> = {}) {
-  const reporter = { exportFailed: vi.fn(), dropped: vi.fn() };
-  const settings = { apiKey, endpoint: fake().url, project: 'observer-test' };
-  // No retries (runs or feedback), so that a failing endpoint is counted at once.
-  const client = new Client({ apiUrl: fake().url, apiKey, autoBatchTracing: false, callerOptions: { maxRetries: 0 }, timeout_ms: 2000 });
-  const observer = createLangSmithSink({
-    settings,
-    environment: 'test',
-    reporter: reporter as unknown as FailureReporter,
-    requestTimeoutMs: 2000,
-    flushIntervalMs: 60_000,
-    retries: 0,
-    client,
-    ...overrides,
-  });
-  return { observer, reporter };
-}
+const observe = (overrides: Partial<LangSmithSinkOptions> = {}) => observeLangSmith(fake(), apiKey, overrides);
 
-/** Emits a trace in the order the app does: children end first, the root last. */
-function emit(observer: ReturnType<typeof observe>['observer'], trace: TraceFixture) {
-  observer.onAgentEnd?.(trace.retriever);
-  observer.onLlmCall?.(trace.llm, trace.reasoner.spanId);
-  observer.onAgentEnd?.(trace.reasoner);
-  observer.onAgentEnd?.(trace.root);
-}
+const emit = emitTrace;
 
 const traceIds = (count: number) => Array.from({ length: count }, (_, index) => index.toString(16).padStart(32, '0'));
 
