@@ -82,7 +82,7 @@ describe('OTLP/JSON encoding, byte for byte', () => {
     const spans = [
       spanOf({ name: 'a1' }),
       spanOf({ name: 'b1', instrumentationScope: scopeB }),
-      spanOf({ name: 'r2', resource: otherResource as ReadableSpan['resource'] }),
+      spanOf({ name: 'r2', resource: otherResource as unknown as ReadableSpan['resource'] }),
       spanOf({ name: 'a2' }),
     ];
     const body = JSON.parse(written(spans, false)) as {
