@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LokiStream, type LokiStreamOptions } from '../../src/telemetry/sinks/loki.js';
@@ -204,5 +204,22 @@ describe('Loki stream, unit', () => {
     stream.write(line(30, 1, 'a'));
     await close();
     expect(reasons).toEqual([`Loki push failed: connect ECONNREFUSED ${loki.base.slice('http://'.length)}`]);
+  });
+
+  it('speaks TLS to an https URL', async () => {
+    const firstBytes: number[] = [];
+    const server = createTcpServer((socket) => socket.once('data', (data: Buffer) => {
+      firstBytes.push(data[0]!);
+      socket.destroy();
+    }));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => server.close());
+    const { stream, close, counted } = lokiStream(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    stream.write(line(30, 1, 'a'));
+    await close();
+    // 0x16: a TLS handshake record (the ClientHello).
+    expect(firstBytes).toEqual([0x16]);
+    expect(await counted('telemetry_export_failures_total')).toBe(1);
   });
 });
