@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -205,5 +205,23 @@ describe('OTLP export processor', () => {
     expect(jaeger.received).toHaveLength(1);
     expect(await counted('telemetry_dropped_total', 'otlp')).toBe(1);
     expect(warnings.map(({ fields }) => fields.reason)).toEqual(['OTLP export timed out after 50 ms']);
+  });
+
+  it('speaks TLS to an https destination', async () => {
+    const firstBytes: number[] = [];
+    const server = createTcpServer((socket) => socket.once('data', (data: Buffer) => {
+      firstBytes.push(data[0]!);
+      socket.destroy();
+    }));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => void server.close());
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+    const { processor, end, counted } = exporter([{ sink: 'otlp', url, accept: () => true, withContent: false }], { timeoutMillis: 2000 });
+    end('a');
+    await processor.forceFlush();
+    // 0x16: a TLS handshake record (the ClientHello), on each of the three attempts.
+    expect(firstBytes).toEqual([0x16, 0x16, 0x16]);
+    expect(await counted('telemetry_export_failures_total', 'otlp')).toBe(1);
   });
 });
