@@ -1,0 +1,225 @@
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LokiStream, type LokiStreamOptions } from '../../src/telemetry/sinks/loki.js';
+import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js';
+import { createFailureReporter } from '../../src/telemetry/support/failure-reporter.js';
+import { pollUntil } from '../fakes/http-fake.js';
+import { seriesValueOrZero } from '../helpers/metrics-text.js';
+
+interface Push {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A Loki push endpoint that records each raw body and answers `status` (204, as Loki does, unless told), or never. */
+async function startPushEndpoint(status: number | 'hang' = 204) {
+  const pushes: Push[] = [];
+  const server = createServer((request, response: ServerResponse) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      pushes.push({ path: request.url ?? '', headers: request.headers, body });
+      if (status !== 'hang') response.writeHead(status).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  cleanups.push(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { base, pushes };
+}
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+function lokiStream(url: string, options: Partial<LokiStreamOptions> = {}) {
+  const metrics = createMetrics();
+  const reasons: unknown[] = [];
+  const logger = { warn: (fields: Record<string, unknown>) => reasons.push(fields.reason) } as unknown as Logger;
+  const stream = new LokiStream({
+    url,
+    labels: { service: 'researcherai', environment: 'test' },
+    timeoutMs: 5000,
+    reporter: createFailureReporter(metrics, () => logger),
+    intervalMs: 60_000,
+    ...options,
+  });
+  const counted = async (name: string) => seriesValueOrZero(await metrics.plainTextRegistry.metrics(), name, { sink: 'loki' });
+  const close = async () => {
+    stream.end();
+    await once(stream, 'close');
+  };
+  return { stream, counted, reasons, close };
+}
+
+const labels = '"service":"researcherai","environment":"test"';
+const line = (level: number, time: number, msg: string) => `{"level":${level},"time":${time},"msg":"${msg}"}`;
+
+describe('Loki stream, unit', () => {
+  it('maps every pino level, groups lines by level in order, and writes the exact push body', async () => {
+    const loki = await startPushEndpoint();
+    const { stream, close } = lokiStream(`${loki.base}/`);
+    vi.spyOn(Date, 'now').mockReturnValue(1_700_000_000_123);
+    const written = [
+      line(10, 1, 'trace'),
+      line(30, 2, 'info one'),
+      line(20, 3, 'debug'),
+      line(40, 4, 'warn'),
+      line(50, 5, 'error'),
+      line(60, 6, 'fatal'),
+      line(70, 7, 'custom level'),
+      line(30, 8, 'info two'),
+      // Not pino's prefix (the level is not at the start): read as info, stamped now.
+      `x${line(50, 9, 'shifted')}`,
+      '"meta":{"trace_id":"t0","span_id":"s0"} at the start',
+    ];
+    for (const text of written) expect(stream.write(`${text}\n`)).toBe(true);
+    await close();
+    expect(loki.pushes.map(({ path }) => path)).toEqual(['/loki/api/v1/push']);
+    expect(loki.pushes[0]!.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(loki.pushes[0]!.body)).toEqual({
+      streams: [
+        { stream: { service: 'researcherai', environment: 'test', level: 'debug' }, values: [['1000000', written[0]], ['3000000', written[2]]] },
+        {
+          stream: { service: 'researcherai', environment: 'test', level: 'info' },
+          values: [
+            ['2000000', written[1]],
+            ['7000000', written[6]],
+            ['8000000', written[7]],
+            ['1700000000123000000', written[8]],
+            ['1700000000123000000', written[9], { trace_id: 't0', span_id: 's0' }],
+          ],
+        },
+        { stream: { service: 'researcherai', environment: 'test', level: 'warning' }, values: [['4000000', written[3]]] },
+        { stream: { service: 'researcherai', environment: 'test', level: 'error' }, values: [['5000000', written[4]]] },
+        { stream: { service: 'researcherai', environment: 'test', level: 'critical' }, values: [['6000000', written[5]]] },
+      ],
+    });
+  });
+
+  it('sends the trace and span ids as structured metadata, byte for byte', async () => {
+    const loki = await startPushEndpoint();
+    const { stream, close } = lokiStream(loki.base);
+    const inSpan = '{"level":30,"time":11,"meta":{"trace_id":"abc","span_id":"def"},"msg":"in a span"}';
+    stream.write(inSpan);
+    await close();
+    expect(loki.pushes.map(({ body }) => body)).toEqual([
+      `{"streams":[{"stream":{${labels},"level":"info"},"values":[["11000000",${JSON.stringify(inSpan)},{"trace_id":"abc","span_id":"def"}]]}]}`,
+    ]);
+  });
+
+  it('pushes under a path prefix, with or without the trailing slash', async () => {
+    const loki = await startPushEndpoint();
+    for (const url of [`${loki.base}/loki-gw`, `${loki.base}/loki-gw/`]) {
+      const { stream, close } = lokiStream(url);
+      stream.write(line(30, 1, 'hello'));
+      await close();
+    }
+    expect(loki.pushes.map(({ path }) => path)).toEqual(['/loki-gw/loki/api/v1/push', '/loki-gw/loki/api/v1/push']);
+  });
+
+  it('pushes on its interval (1 s unless told), then again with only the lines written since', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const loki = await startPushEndpoint();
+    const { stream, close } = lokiStream(loki.base, { intervalMs: undefined });
+    stream.write(line(30, 1, 'first'));
+    vi.advanceTimersByTime(1000);
+    await pollUntil(() => loki.pushes.length, (count) => count === 1, 5000, (count) => `pushes: ${count}`);
+    // Let the first push settle before the next interval.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stream.write(line(40, 2, 'second'));
+    vi.advanceTimersByTime(1000);
+    await pollUntil(() => loki.pushes.length, (count) => count === 2, 5000, (count) => `pushes: ${count}`);
+    await close();
+    expect(loki.pushes.map(({ body }) => body)).toEqual([
+      `{"streams":[{"stream":{${labels},"level":"info"},"values":[["1000000",${JSON.stringify(line(30, 1, 'first'))}]]}]}`,
+      `{"streams":[{"stream":{${labels},"level":"warning"},"values":[["2000000",${JSON.stringify(line(40, 2, 'second'))}]]}]}`,
+    ]);
+  });
+
+  it('uses the interval it is given', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const loki = await startPushEndpoint();
+    const { stream, close } = lokiStream(loki.base, { intervalMs: 5 });
+    stream.write(line(30, 1, 'soon'));
+    vi.advanceTimersByTime(5);
+    await pollUntil(() => loki.pushes.length, (count) => count === 1, 5000, (count) => `pushes: ${count}`);
+    await close();
+    expect(loki.pushes).toHaveLength(1);
+  });
+
+  it('sends nothing when nothing was written', async () => {
+    const loki = await startPushEndpoint();
+    const { close, counted } = lokiStream(loki.base);
+    await close();
+    expect(loki.pushes).toEqual([]);
+    expect(await counted('telemetry_export_failures_total')).toBe(0);
+  });
+
+  it('counts a 3xx or 5xx answer as a failed push, with its status', async () => {
+    for (const status of [300, 500]) {
+      const loki = await startPushEndpoint(status);
+      const { stream, close, counted, reasons } = lokiStream(loki.base);
+      stream.write(line(30, 1, 'a'));
+      stream.write(line(30, 2, 'b'));
+      await close();
+      expect(await counted('telemetry_export_failures_total')).toBe(1);
+      expect(await counted('telemetry_dropped_total')).toBe(2);
+      expect(reasons).toEqual([`Loki push failed: HTTP ${status}`]);
+    }
+  });
+
+  it('gives up a push that gets no answer within its timeout', async () => {
+    const loki = await startPushEndpoint('hang');
+    const { stream, close, reasons } = lokiStream(loki.base, { timeoutMs: 50, closeTimeoutMs: 5000 });
+    stream.write(line(30, 1, 'a'));
+    await close();
+    expect(reasons).toEqual(['Loki push failed: no answer within 50 ms']);
+  });
+
+  it('closes within its close bound while a push hangs', async () => {
+    const loki = await startPushEndpoint('hang');
+    const { stream, close, counted } = lokiStream(loki.base, { timeoutMs: 60_000, closeTimeoutMs: 20 });
+    stream.write(line(30, 1, 'a'));
+    await close();
+    expect(loki.pushes).toHaveLength(1);
+    expect(await counted('telemetry_export_failures_total')).toBe(0);
+  });
+
+  it('counts a refused connection', async () => {
+    const loki = await startPushEndpoint();
+    cleanups.splice(0).forEach((cleanup) => cleanup());
+    const { stream, close, reasons } = lokiStream(loki.base);
+    stream.write(line(30, 1, 'a'));
+    await close();
+    expect(reasons).toEqual([`Loki push failed: connect ECONNREFUSED ${loki.base.slice('http://'.length)}`]);
+  });
+
+  it('speaks TLS to an https URL', async () => {
+    const firstBytes: number[] = [];
+    const server = createTcpServer((socket) => socket.once('data', (data: Buffer) => {
+      firstBytes.push(data[0]!);
+      socket.destroy();
+    }));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => server.close());
+    const { stream, close, counted } = lokiStream(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    stream.write(line(30, 1, 'a'));
+    await close();
+    // 0x16: a TLS handshake record (the ClientHello).
+    expect(firstBytes).toEqual([0x16]);
+    expect(await counted('telemetry_export_failures_total')).toBe(1);
+  });
+});
