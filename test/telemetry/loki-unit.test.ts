@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LokiStream, type LokiStreamOptions } from '../../src/telemetry/sinks/loki.js';
@@ -8,6 +8,7 @@ import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js'
 import { createFailureReporter } from '../../src/telemetry/support/failure-reporter.js';
 import { pollUntil } from '../fakes/http-fake.js';
 import { seriesValueOrZero } from '../helpers/metrics-text.js';
+import { startFirstByteServer } from '../helpers/first-byte-server.js';
 
 interface Push {
   path: string;
@@ -207,19 +208,13 @@ describe('Loki stream, unit', () => {
   });
 
   it('speaks TLS to an https URL', async () => {
-    const firstBytes: number[] = [];
-    const server = createTcpServer((socket) => socket.once('data', (data: Buffer) => {
-      firstBytes.push(data[0]!);
-      socket.destroy();
-    }));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    cleanups.push(() => server.close());
-    const { stream, close, counted } = lokiStream(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const tcp = await startFirstByteServer();
+    cleanups.push(tcp.close);
+    const { stream, close, counted } = lokiStream(`https://127.0.0.1:${tcp.port}`);
     stream.write(line(30, 1, 'a'));
     await close();
     // 0x16: a TLS handshake record (the ClientHello).
-    expect(firstBytes).toEqual([0x16]);
+    expect(tcp.firstBytes).toEqual([0x16]);
     expect(await counted('telemetry_export_failures_total')).toBe(1);
   });
 });

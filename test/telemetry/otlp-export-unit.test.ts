@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js'
 import { createFailureReporter } from '../../src/telemetry/support/failure-reporter.js';
 import { pollUntil } from '../fakes/http-fake.js';
 import { seriesValueOrZero } from '../helpers/metrics-text.js';
+import { startFirstByteServer } from '../helpers/first-byte-server.js';
 
 type Answer = number | 'reset' | 'hang';
 interface Received {
@@ -208,20 +209,14 @@ describe('OTLP export processor', () => {
   });
 
   it('speaks TLS to an https destination', async () => {
-    const firstBytes: number[] = [];
-    const server = createTcpServer((socket) => socket.once('data', (data: Buffer) => {
-      firstBytes.push(data[0]!);
-      socket.destroy();
-    }));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    cleanups.push(() => void server.close());
-    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+    const tcp = await startFirstByteServer();
+    cleanups.push(tcp.close);
+    const url = `https://127.0.0.1:${tcp.port}/v1/traces`;
     const { processor, end, counted } = exporter([{ sink: 'otlp', url, accept: () => true, withContent: false }], { timeoutMillis: 2000 });
     end('a');
     await processor.forceFlush();
     // 0x16: a TLS handshake record (the ClientHello), on each of the three attempts.
-    expect(firstBytes).toEqual([0x16, 0x16, 0x16]);
+    expect(tcp.firstBytes).toEqual([0x16, 0x16, 0x16]);
     expect(await counted('telemetry_export_failures_total', 'otlp')).toBe(1);
   });
 });
