@@ -11,7 +11,7 @@ import { startFakes } from './fakes.js';
 import { measureRun, query, summariseRuns, type RunContext, type RunSample } from './http-runs.js';
 import { defaultLoader } from './load.js';
 import { LOAD_CORE, pinSelf } from './pin.js';
-import { allSinks, startServer, type RunningServer, type ServerSpec, type SinkName } from './server.js';
+import { allSinks, parseEnvList, startServer, type RunningServer, type ServerSpec, type SinkName } from './server.js';
 import { median, round } from './stats.js';
 
 const { values, positionals } = parseArgs({
@@ -25,7 +25,7 @@ const { values, positionals } = parseArgs({
   },
 });
 const scenario = positionals[0] ?? 'c';
-const bEnv = Object.fromEntries((values['b-env'] ?? '').split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+const bEnv = parseEnvList(values['b-env']);
 const bSinks = values['b-sinks']?.split(',').filter(Boolean) as SinkName[] | undefined;
 if (bSinks?.some((sink) => !allSinks.includes(sink))) throw new Error(`--b-sinks takes ${allSinks.join(', ')}`);
 if (!values['b-checkout'] && Object.keys(bEnv).length === 0 && !bSinks) throw new Error('B must differ: give --b-checkout, --b-env and/or --b-sinks');

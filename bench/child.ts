@@ -16,7 +16,11 @@ export interface NodeChildOptions {
 
 /** Starts `node --import tsx <script>` from the repository root, pinned to `core` when given. */
 export function spawnNode(script: string, args: string[], options: NodeChildOptions = {}): ChildProcess {
-  const nodeArgv = [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args];
+  return spawnPinned([...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args], options);
+}
+
+/** Starts `node <nodeArgv>` with the options' core, directory, environment and stdio. */
+export function spawnPinned(nodeArgv: string[], options: NodeChildOptions = {}): ChildProcess {
   const [command, argv] =
     options.core === undefined ? [process.execPath, nodeArgv] : onCore(options.core, process.execPath, nodeArgv);
   return spawn(command, argv, { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, stdio: options.stdio ?? ['pipe', 'pipe', 'inherit'] });

@@ -32,8 +32,19 @@ async function withRssPeak<T>(server: RunningServer, work: () => Promise<T>): Pr
  * grows under load whatever the sinks do), then with every sink fake hanging (accepting requests,
  * never answering). The figure is how much more memory the second phase needs than the first.
  */
-export async function measureHungSinks(ctx: RunContext, durationS: number, warmupS: number, logDir: string): Promise<HungSinksResult> {
-  const server = await startServer({ name: 'g-hung-sinks', llm: 'offline', sinks: true }, ctx.fakes.urls, logDir);
+export async function measureHungSinks(
+  ctx: RunContext,
+  durationS: number,
+  warmupS: number,
+  logDir: string,
+  env?: Record<string, string>,
+): Promise<HungSinksResult> {
+  const server = await startServer(
+    { name: 'g-hung-sinks', llm: 'offline', sinks: true, env },
+    ctx.fakes.urls,
+    logDir,
+    process.env.BENCH_HUNG_GC_PROBE ? ['--expose-gc', '--import', process.env.BENCH_HUNG_GC_PROBE] : [],
+  );
   try {
     await measureRun(server, query, warmupS, 0, { ...ctx, settleMs: 0 });
     const [healthy, rssHealthyPeakMb] = await withRssPeak(server, () => measureRun(server, query, durationS, 1, ctx));
@@ -42,6 +53,14 @@ export async function measureHungSinks(ctx: RunContext, durationS: number, warmu
     // No sink receives anything, so no settle time is needed to count it.
     const [run, rssPeakMb] = await withRssPeak(server, () => measureRun(server, query, durationS, 2, { ...ctx, settleMs: 0 }));
     const rssAfterMb = server.rssMb();
+    if (process.env.BENCH_HUNG_GC_PROBE) {
+      process.kill(server.pid, 'SIGUSR2');
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    if (process.env.BENCH_HUNG_METRICS) {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      console.error(text.split('\n').filter((line) => /^(nodejs_heap_size|nodejs_external|process_resident|nodejs_heap_space_size_used|telemetry_dropped)/.test(line)).join('\n'));
+    }
     const { sinkItemsPerRequest: _nothing, ...sample } = run;
     return {
       ...sample,

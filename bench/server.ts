@@ -1,8 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { spawnNode, stopChild } from './child.js';
+import { repoRoot, spawnPinned, stopChild } from './child.js';
 import type { FakeUrls } from './fakes.js';
 import { SERVER_CORE } from './pin.js';
 import { cpuSeconds, mainThreadCpuSeconds, rssMb } from './proc.js';
@@ -15,7 +15,7 @@ export interface ServerSpec {
   llm: 'offline' | 'gemini';
   /** true: every sink; a list: only those (to price one sink at a time). */
   sinks: boolean | readonly SinkName[];
-  /** Another checkout to run src/main.ts from (bench/ab.ts); this repository by default. */
+  /** Another checkout to run the service from (bench/ab.ts); this repository by default. */
   checkout?: string;
   /** Variables set last, e.g. LOG_LEVEL=warn for an A/B of log volume. */
   env?: Record<string, string>;
@@ -71,9 +71,27 @@ export function freePort(): Promise<number> {
   });
 }
 
+const builtCheckouts = new Set<string>();
+
 /**
- * Starts `node --import tsx src/main.ts` on the server core, its output in `<logDir>/<name>.log`
- * (a file, as in production, rather than a pipe this process would have to drain).
+ * The node arguments of the checkout's `npm start` (`node [flags] dist/main.js`), after its `prestart`
+ * step has built `dist/` if it was missing or stale: the bench measures the service as it is deployed.
+ */
+export function startCommand(checkout = repoRoot): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const [command, ...nodeArgv] = (scripts.start ?? '').trim().split(/\s+/);
+  if (command !== 'node') throw new Error(`${checkout}: npm start must be \`node …\` to be benchmarked, not \`${scripts.start}\``);
+  if (!builtCheckouts.has(checkout)) {
+    const prestart = spawnSync(process.execPath, ['scripts/prestart.mjs'], { cwd: checkout, stdio: 'inherit' });
+    if (prestart.status !== 0) throw new Error(`${checkout}: building dist/ failed (${prestart.status})`);
+    builtCheckouts.add(checkout);
+  }
+  return nodeArgv;
+}
+
+/**
+ * Starts the service as `npm start` does (startCommand) on the server core, its output in
+ * `<logDir>/<name>.log` (a file, as in production, rather than a pipe this process would have to drain).
  */
 export async function startServer(
   spec: ServerSpec,
@@ -83,10 +101,9 @@ export async function startServer(
 ): Promise<RunningServer> {
   const port = await freePort();
   const log = openSync(join(logDir, `${spec.name}.log`), 'w');
-  const child: ChildProcess = spawnNode('src/main.ts', [], {
+  const child: ChildProcess = spawnPinned([...nodeArgs, ...startCommand(spec.checkout)], {
     core: SERVER_CORE,
     env: { ...serviceEnv(spec, fakes, port), ...spec.env },
-    nodeArgs,
     cwd: spec.checkout,
     stdio: ['ignore', log, log],
   });
@@ -126,3 +143,7 @@ async function waitUntilServing(child: ChildProcess, url: string, name: string, 
   child.kill('SIGKILL');
   throw new Error(`server ${name} did not serve /healthz within 30 s; see ${logPath}`);
 }
+
+/** `K=V,K=V` from a command line, as variables for ServerSpec.env. */
+export const parseEnvList = (list = ''): Record<string, string> =>
+  Object.fromEntries(list.split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));

@@ -106,6 +106,7 @@ export const envSchema = z.object({
   LOKI_URL: optionalUrl,
   TELEMETRY_EXPORT_TIMEOUT_MS: int(5000, 100, 60_000),
   TELEMETRY_QUEUE_SIZE: int(2048, 16, 100_000),
+  TELEMETRY_QUEUE_MB: int(8, 1, 1024),
   SHUTDOWN_TIMEOUT_MS: int(25_000, 100, 120_000),
   CAPTURE_CONTENT: flag,
 
@@ -228,6 +229,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     telemetry: {
       exportTimeoutMs: raw.TELEMETRY_EXPORT_TIMEOUT_MS,
       queueSize: raw.TELEMETRY_QUEUE_SIZE,
+      /** Each export queue's bound in size (characters of the JSON or text it holds), besides its count. */
+      queueBytes: raw.TELEMETRY_QUEUE_MB * 1024 * 1024,
       captureContent: raw.CAPTURE_CONTENT,
       redactPatterns: raw.REDACT_PATTERNS.map((pattern) => new RegExp(pattern, 'g')),
       otlp: otlpTracesUrl ? { url: otlpTracesUrl } : undefined,

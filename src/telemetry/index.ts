@@ -52,6 +52,7 @@ export function startTelemetry(config: Config, options: { logger?: Logger } = {}
           redactPatterns: settings.redactPatterns,
           requestTimeoutMs: settings.exportTimeoutMs,
           maxQueuedTraces: settings.queueSize,
+          maxQueuedBytes: settings.queueBytes,
         })
       : undefined,
   };

@@ -23,13 +23,14 @@ describe('loadConfig', () => {
   it('fails fast with a message naming each bad variable', () => {
     let thrown: unknown;
     try {
-      loadConfig({ PORT: 'eighty', GEMINI_BASE_URL: 'not a url' });
+      loadConfig({ PORT: 'eighty', GEMINI_BASE_URL: 'not a url', TELEMETRY_QUEUE_MB: '0' });
     } catch (error) {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as Error).message).toMatch(/PORT:/);
     expect((thrown as Error).message).toMatch(/GEMINI_BASE_URL:/);
+    expect((thrown as Error).message).toMatch(/TELEMETRY_QUEUE_MB:/);
   });
 
   it('refuses half-configured sinks instead of silently dropping them', () => {

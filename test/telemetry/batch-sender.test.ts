@@ -40,14 +40,14 @@ describe('createBatchSender', () => {
     expect(batches).toEqual([[1, 2, 3], [4]]);
   });
 
-  it('drops the oldest item beyond maxQueued while a post is stuck, and flush abandons it at its timeout', async () => {
+  it('drops new items beyond maxQueued while a post is stuck, and flush abandons the rest at its timeout', async () => {
     const { batches, dropped, abandoned, callbacks } = recorder(() => new Promise<void>(() => {}));
     const sender = createBatchSender(options, callbacks);
     [1, 2, 3].forEach((item) => sender.enqueue(item));
     await vi.advanceTimersByTimeAsync(0);
     expect(batches).toEqual([[1, 2, 3]]);
     [4, 5, 6, 7, 8, 9, 10].forEach((item) => sender.enqueue(item));
-    expect(dropped).toEqual([4, 5]);
+    expect(dropped).toEqual([9, 10]);
     expect(sender.queued).toBe(5);
     let flushed = false;
     const flushing = sender.flush(100).then(() => {
@@ -58,17 +58,20 @@ describe('createBatchSender', () => {
     expect(abandoned).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     await flushing;
-    expect(batches.slice(1)).toEqual([[6, 7, 8], [9, 10]]);
-    expect(abandoned).toEqual([[1, 2, 3], [6, 7, 8], [9, 10]]);
+    expect(batches.slice(1)).toEqual([[4, 5, 6], [7, 8]]);
+    expect(abandoned).toEqual([[1, 2, 3], [4, 5, 6], [7, 8]]);
     expect(sender.inFlight).toBe(0);
   });
 
-  it('also bounds the queue in bytes', () => {
+  it('also bounds the queue in bytes, but always takes one item', () => {
     const { dropped, callbacks } = recorder();
     const sender = createBatchSender({ ...options, maxQueued: 100, maxQueuedBytes: 250, batchSize: 100 }, { ...callbacks, sizeOf: (item) => item });
-    [100, 100, 40, 200].forEach((item) => sender.enqueue(item));
-    expect(dropped).toEqual([100, 100]);
-    expect(sender.queuedBytes).toBe(240);
+    [100, 100, 60, 50, 10].forEach((item) => sender.enqueue(item));
+    expect(dropped).toEqual([60, 10]);
+    expect(sender.queuedBytes).toBe(250);
+    const alone = createBatchSender({ ...options, maxQueuedBytes: 250 }, { ...callbacks, sizeOf: (item) => item });
+    alone.enqueue(300);
+    expect(alone.queuedBytes).toBe(300);
   });
 
   it('flush sends everything queued and waits for the posts', async () => {

@@ -6,7 +6,7 @@ import type { LangSmithFake } from '../fakes/langsmith.js';
 
 /** A LangSmith sink posting to `fake`, with a spy reporter; flushes only when a test asks. */
 export function observeLangSmith(fake: LangSmithFake, apiKey: string, overrides: Partial<LangSmithSinkOptions> = {}) {
-  const reporter = { exportFailed: vi.fn(), dropped: vi.fn() };
+  const reporter = { exportFailed: vi.fn(), dropped: vi.fn(), internalError: vi.fn() };
   const settings = { apiKey, endpoint: fake.url, project: 'observer-test' };
   // No retries (runs or feedback), so that a failing endpoint is counted at once.
   const client = new Client({ apiUrl: fake.url, apiKey, autoBatchTracing: false, callerOptions: { maxRetries: 0 }, timeout_ms: 2000 });

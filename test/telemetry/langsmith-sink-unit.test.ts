@@ -6,22 +6,30 @@ import { observeLangSmith } from './langsmith-sink-helpers.js';
 
 const apiKey = 'ls-sink-unit-key';
 const fake = useLangSmithFake(apiKey);
-const maxQueuedBytes = 64 * 1024 * 1024;
-
 const observe = (overrides: Partial<LangSmithSinkOptions> = {}) => observeLangSmith(fake(), apiKey, overrides);
 
-const emit = emitTrace;
-
 const traceId = (n: number) => n.toString(16).padStart(32, '0');
+/** Finished traces are serialised in the event loop's next turn, after the response. */
+const serialised = () => new Promise((resolve) => setImmediate(resolve));
 
-/** A fixture trace whose queued size (four runs at 1 KiB, the prompts, three times the answer) is `bytes`. */
-function traceOfSize(n: number, bytes: number, answered = true): TraceFixture {
+/** Emits a finished trace and waits until it is queued. */
+async function emit(observer: ReturnType<typeof observe>['observer'], trace: TraceFixture) {
+  emitTrace(observer, trace);
+  await serialised();
+}
+
+/** A fixture trace with a prompt of `characters` characters. */
+function traceWithPrompt(n: number, characters: number): TraceFixture {
   const trace = traceFixture(traceId(n));
-  const { system } = trace.llm.request;
-  const answer = answered ? trace.llm.response!.text.length : 0;
-  const prompt = 'p'.repeat(bytes - 4 * 1024 - system.length - 3 * answer);
-  trace.llm = { ...trace.llm, request: { ...trace.llm.request, prompt }, response: answered ? trace.llm.response : undefined };
+  trace.llm = { ...trace.llm, request: { ...trace.llm.request, prompt: 'p'.repeat(characters) } };
   return trace;
+}
+
+/** How many characters of run JSON `trace` holds in the queue, measured by queueing it alone. */
+async function queuedSize(trace: TraceFixture): Promise<number> {
+  const { observer } = observe();
+  await emit(observer, trace);
+  return observer.queuedBytes;
 }
 
 afterEach(() => {
@@ -29,16 +37,35 @@ afterEach(() => {
 });
 
 describe('LangSmith sink, queue size and timing', () => {
-  it('keeps queued traces up to 64 MiB of texts and runs, and drops the oldest one byte beyond', () => {
+  it('queues a trace as its runs’ JSON, the prompt counted once per character', async () => {
+    const base = await queuedSize(traceWithPrompt(1, 0));
+    expect(await queuedSize(traceWithPrompt(1, 1000))).toBe(base + 1000);
+  });
+
+  it('counts a trace whose runs cannot be serialised as an internal error, and queues the next one', async () => {
+    const { observer, reporter } = observe();
+    const broken = traceFixture(traceId(1));
+    broken.root = { ...broken.root, metadata: { ...broken.root.metadata, tokens: 10n } };
+    await emit(observer, broken);
+    expect(reporter.internalError.mock.calls).toEqual([['langsmith', expect.any(TypeError)]]);
+    expect(observer.pendingTraces).toBe(0);
+    await emit(observer, traceFixture(traceId(2)));
+    expect(observer.pendingTraces).toBe(1);
+  });
+
+  it('keeps queued traces up to their size bound, 8 MiB by default, and turns away the trace one character beyond', async () => {
+    const bound = 8 * 1024 * 1024;
+    const half = bound / 2 - (await queuedSize(traceWithPrompt(1, 0)));
     const atBound = observe();
-    emit(atBound.observer, traceOfSize(1, maxQueuedBytes / 2));
-    emit(atBound.observer, traceOfSize(2, maxQueuedBytes / 2, false));
+    await emit(atBound.observer, traceWithPrompt(1, half));
+    await emit(atBound.observer, traceWithPrompt(2, half));
+    expect(atBound.observer.queuedBytes).toBe(bound);
     expect(atBound.observer.pendingTraces).toBe(2);
     expect(atBound.reporter.exportFailed).not.toHaveBeenCalled();
 
     const beyond = observe();
-    emit(beyond.observer, traceOfSize(1, maxQueuedBytes / 2));
-    emit(beyond.observer, traceOfSize(2, maxQueuedBytes / 2 + 1, false));
+    await emit(beyond.observer, traceWithPrompt(1, half));
+    await emit(beyond.observer, traceWithPrompt(2, half + 1));
     expect(beyond.observer.pendingTraces).toBe(1);
     expect(beyond.reporter.exportFailed.mock.calls).toEqual([['langsmith', 4, 'run queue full']]);
   });
@@ -46,7 +73,7 @@ describe('LangSmith sink, queue size and timing', () => {
   it('posts a queued trace one second after it finished by default', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { observer } = observe({ flushIntervalMs: undefined });
-    emit(observer, traceFixture());
+    await emit(observer, traceFixture());
     vi.advanceTimersByTime(999);
     expect(observer.pendingTraces).toBe(1);
     vi.advanceTimersByTime(1);
@@ -59,7 +86,7 @@ describe('LangSmith sink, queue size and timing', () => {
   it('counts runs still unsent at the flush deadline once, not again when their post is aborted', async () => {
     await fake().setMode('hang');
     const { observer, reporter } = observe();
-    emit(observer, traceFixture());
+    await emit(observer, traceFixture());
     await observer.flush?.(100);
     expect(reporter.exportFailed.mock.calls).toEqual([['langsmith', 4, 'runs still unsent at the flush deadline']]);
     // The abandoned post is aborted; let its rejection run through the sink before counting again.
@@ -71,16 +98,16 @@ describe('LangSmith sink, queue size and timing', () => {
 
   it('splits a batch over 16 MiB into halves, but posts a single large trace whole', async () => {
     const big = 9 * 1024 * 1024;
-    const { observer, reporter } = observe();
-    emit(observer, traceOfSize(1, big));
-    emit(observer, traceOfSize(2, big));
+    const { observer, reporter } = observe({ maxQueuedBytes: 64 * 1024 * 1024 });
+    await emit(observer, traceWithPrompt(1, big));
+    await emit(observer, traceWithPrompt(2, big));
     await observer.flush?.(20_000);
     expect(reporter.exportFailed).not.toHaveBeenCalled();
     expect(fake().requests.map((request) => request.path)).toEqual(['/runs/multipart', '/runs/multipart']);
     fake().reset();
 
-    const single = observe();
-    emit(single.observer, traceOfSize(3, 17 * 1024 * 1024));
+    const single = observe({ maxQueuedBytes: 64 * 1024 * 1024 });
+    await emit(single.observer, traceWithPrompt(3, 17 * 1024 * 1024));
     await single.observer.flush?.(20_000);
     expect(single.reporter.exportFailed).not.toHaveBeenCalled();
     expect(fake().requests.map((request) => request.path)).toEqual(['/runs/multipart']);

@@ -45,6 +45,9 @@ describe('LangSmith sink', () => {
   it('bounds the queue of finished traces and counts what it drops', async () => {
     const { observer, reporter } = observe({ maxQueuedTraces: 2, batchTraces: 100 });
     for (const traceId of traceIds(5)) emit(observer, traceFixture(traceId));
+    // Finished traces are serialised and queued in the event loop's next turn, after the response.
+    expect(observer.pendingTraces).toBe(5);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(observer.pendingTraces).toBe(2);
     expect(reporter.exportFailed).toHaveBeenCalledTimes(3);
     expect(reporter.exportFailed).toHaveBeenCalledWith('langsmith', 4, 'run queue full');

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RunCreate } from 'langsmith/schemas';
 import { afterEach, describe, expect, it } from 'vitest';
+import { serializeRuns } from '../../src/telemetry/sinks/langsmith/multipart.js';
 import { createRunIngestTransport } from '../../src/telemetry/sinks/langsmith/transport.js';
 
 interface Seen {
@@ -43,7 +43,7 @@ afterEach(async () => {
   }
 });
 
-const runs: RunCreate[] = [{ id: '01a219e4-62d8-7d6e-ba3e-83dfe11b270e', name: 'orchestrator', run_type: 'chain', inputs: {} }];
+const runs = serializeRuns([{ id: '01a219e4-62d8-7d6e-ba3e-83dfe11b270e', name: 'orchestrator', run_type: 'chain', inputs: {} }]);
 const post = (transport: ReturnType<typeof createRunIngestTransport>) => transport.post(runs, transport.encode(runs), new AbortController().signal);
 const failure = (transport: ReturnType<typeof createRunIngestTransport>) =>
   post(transport).then(

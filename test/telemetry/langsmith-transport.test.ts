@@ -1,5 +1,6 @@
 import type { RunCreate } from 'langsmith/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serializeRuns } from '../../src/telemetry/sinks/langsmith/multipart.js';
 import { createRunIngestTransport } from '../../src/telemetry/sinks/langsmith/transport.js';
 import { pollUntil } from '../fakes/http-fake.js';
 import { startLangSmithFake, type LangSmithFake } from '../fakes/langsmith.js';
@@ -15,7 +16,8 @@ const run = (name: string): RunCreate => ({
   outputs: { answer: 'ok' },
   extra: { metadata: { session_id: 'session-1' } },
 });
-const runs = [run('orchestrator')];
+const created = [run('orchestrator')];
+const runs = serializeRuns(created);
 const postsTo = (target: LangSmithFake, path: string) => target.requests.filter((request) => request.path === path);
 const multipartPosts = () => postsTo(fake(), '/runs/multipart');
 const ingestPaths = (target: LangSmithFake) => target.requests.filter((request) => request.path.startsWith('/runs')).map((request) => `${request.path} ${request.status}`);
@@ -23,22 +25,23 @@ const ingestPaths = (target: LangSmithFake) => target.requests.filter((request) 
 describe('run ingest transport', () => {
   it('posts the runs to /runs/multipart, one part per run with its byte length, with the API key', async () => {
     const transport = createRunIngestTransport({ endpoint: `${fake().url}/`, apiKey, timeoutMs: 2000 });
-    const twoRuns = [...runs, { ...run('retriever'), id: '01a219e4-62d8-7d6e-ba3e-83dfe11b2710' }];
+    const twoCreated = [...created, { ...run('retriever'), id: '01a219e4-62d8-7d6e-ba3e-83dfe11b2710' }];
+    const twoRuns = serializeRuns(twoCreated);
     const request = transport.encode(twoRuns);
     expect(request.path).toBe('multipart');
     await transport.post(twoRuns, request, new AbortController().signal);
     expect(fake().runs()).toMatchObject([
-      { name: 'orchestrator', inputs: runs[0]!.inputs, outputs: { answer: 'ok' }, extra: { metadata: { session_id: 'session-1' } } },
+      { name: 'orchestrator', inputs: created[0]!.inputs, outputs: { answer: 'ok' }, extra: { metadata: { session_id: 'session-1' } } },
       { name: 'retriever' },
     ]);
     const [posted] = postsTo(fake(), '/runs/multipart');
     expect(posted?.headers['content-type']).toMatch(/^multipart\/form-data; boundary=[0-9a-f]{24}$/);
     expect(posted?.headers['content-length']).toBe(String(request.encoded.body.length));
     const boundary = posted?.headers['content-type']?.split('boundary=')[1];
-    const json = JSON.stringify(runs[0]);
+    const json = JSON.stringify(created[0]);
     expect(request.encoded.body.toString('utf8')).toBe(
       `--${boundary}\r\nContent-Disposition: form-data; name="post.${runs[0]!.id}"\r\nContent-Type: application/json; length=${Buffer.byteLength(json)}\r\n\r\n${json}\r\n` +
-        `--${boundary}\r\nContent-Disposition: form-data; name="post.${twoRuns[1]!.id}"\r\nContent-Type: application/json; length=${Buffer.byteLength(JSON.stringify(twoRuns[1]))}\r\n\r\n${JSON.stringify(twoRuns[1])}\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="post.${twoRuns[1]!.id}"\r\nContent-Type: application/json; length=${Buffer.byteLength(JSON.stringify(twoCreated[1]))}\r\n\r\n${JSON.stringify(twoCreated[1])}\r\n` +
         `--${boundary}--\r\n`,
     );
     transport.close();
@@ -94,14 +97,14 @@ describe('run ingest transport on a server without /runs/multipart', () => {
   it('falls back to /runs/batch on 404, and stays there', async () => {
     const transport = createRunIngestTransport({ endpoint: legacy.url, apiKey, timeoutMs: 2000, retries: 2 });
     await transport.post(runs, transport.encode(runs), new AbortController().signal);
-    const second = [{ ...run('second'), id: '01a219e4-62d8-7d6e-ba3e-83dfe11b270f' }];
+    const second = serializeRuns([{ ...run('second'), id: '01a219e4-62d8-7d6e-ba3e-83dfe11b270f' }]);
     const request = transport.encode(second);
     expect(request.path).toBe('batch');
     await transport.post(second, request, new AbortController().signal);
     expect(ingestPaths(legacy)).toEqual(['/runs/multipart 404', '/runs/batch 202', '/runs/batch 202']);
     expect(postsTo(legacy, '/runs/batch')[0]?.headers['content-type']).toBe('application/json');
     expect(legacy.runs().map((stored) => stored.name)).toEqual(['orchestrator', 'second']);
-    expect(legacy.runs()[0]).toMatchObject({ inputs: runs[0]!.inputs, extra: { metadata: { session_id: 'session-1' } } });
+    expect(legacy.runs()[0]).toMatchObject({ inputs: created[0]!.inputs, extra: { metadata: { session_id: 'session-1' } } });
     transport.close();
   });
 });

@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => loki?.close());
 
-function lokiStream(options: { maxBufferedLines?: number } = {}) {
+function lokiStream(options: { maxBufferedLines?: number; maxBufferedBytes?: number } = {}) {
   const metrics = createMetrics();
   const stream = new LokiStream({
     url: loki.url,
@@ -47,6 +47,21 @@ describe('Loki stream', () => {
       { labels: { service: 'researcherai', environment: 'test', level: 'warning' }, ts: '1795796848500000000', line: warnLine, metadata: {} },
     ]);
     expect(await counted('telemetry_export_failures_total')).toBe(0);
+  });
+
+  it('keeps the first lines up to its bounds in lines and in characters, and counts the ones it turns away', async () => {
+    const line = (n: number) => warnLine.replace('no span here', `line ${n}`);
+    const byCount = lokiStream({ maxBufferedLines: 2 });
+    const byCharacters = lokiStream({ maxBufferedBytes: 2 * line(1).length });
+    for (const { stream } of [byCount, byCharacters]) for (let n = 1; n <= 4; n += 1) stream.write(`${line(n)}\n`);
+    expect(await byCount.counted('telemetry_dropped_total')).toBe(2);
+    expect(await byCharacters.counted('telemetry_dropped_total')).toBe(2);
+    await loki.reset();
+    for (const { stream } of [byCount, byCharacters]) {
+      stream.end();
+      await once(stream, 'close');
+    }
+    expect((await loki.entries()).map((entry) => entry.line)).toEqual([line(1), line(2), line(1), line(2)]);
   });
 
   it('counts a failed push with the lines it carried, and the lines dropped beyond its buffer', async () => {

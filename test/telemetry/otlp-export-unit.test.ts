@@ -54,13 +54,14 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-function exporter(destinations: OtlpDestination[], options: { maxQueueSize?: number; maxExportBatchSize?: number; scheduledDelayMillis?: number; timeoutMillis?: number } = {}) {
+function exporter(destinations: OtlpDestination[], options: { maxQueueSize?: number; maxQueueBytes?: number; maxExportBatchSize?: number; scheduledDelayMillis?: number; timeoutMillis?: number } = {}) {
   const metrics = createMetrics();
   const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
   const logger = { warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }) } as unknown as Logger;
   const processor = new OtlpExportProcessor({
     destinations,
     maxQueueSize: options.maxQueueSize ?? 100,
+    maxQueueBytes: options.maxQueueBytes ?? 1024 * 1024,
     maxExportBatchSize: options.maxExportBatchSize ?? 100,
     scheduledDelayMillis: options.scheduledDelayMillis ?? 60_000,
     timeoutMillis: options.timeoutMillis ?? 5000,
@@ -159,6 +160,22 @@ describe('OTLP export processor', () => {
     end('agent', 'llm call', 'llm call');
     expect(await counted('telemetry_dropped_total', 'otlp')).toBe(3);
     expect(await counted('telemetry_dropped_total', 'langfuse')).toBe(2);
+  });
+
+  it('drops spans beyond the queue’s size in bytes, and takes them again once a batch went out', async () => {
+    const jaeger = await endpoint([200]);
+    const { processor, tracer, counted } = exporter([{ sink: 'otlp', url: jaeger.base, accept: () => true, withContent: true }], { maxQueueBytes: 15_000 });
+    const endWithInput = (name: string, characters: number) =>
+      tracer.startSpan(name, { attributes: { 'langfuse.observation.input': 'x'.repeat(characters) } }).end();
+    endWithInput('big 1', 10_000);
+    endWithInput('big 2', 10_000);
+    endWithInput('small', 10);
+    expect(await counted('telemetry_dropped_total', 'otlp')).toBe(1);
+    await processor.forceFlush();
+    endWithInput('big 3', 10_000);
+    await processor.forceFlush();
+    expect(jaeger.received.map(({ spanNames }) => spanNames)).toEqual([['big 1', 'small'], ['big 3']]);
+    expect(await counted('telemetry_dropped_total', 'otlp')).toBe(1);
   });
 
   it('counts a refused export (4xx) once, with its spans, without retrying it', async () => {

@@ -41,6 +41,7 @@ describe('span queue (TELEMETRY_QUEUE_SIZE)', () => {
     const processor = new OtlpExportProcessor({
       destinations: [{ sink: 'otlp', url: endpoint.url, accept: () => true, withContent: false }],
       maxQueueSize: queueSize,
+      maxQueueBytes: 1024 * 1024,
       maxExportBatchSize: queueSize,
       scheduledDelayMillis: 60_000,
       timeoutMillis: 60_000,

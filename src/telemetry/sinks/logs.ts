@@ -85,6 +85,7 @@ export function createLogger(config: Config, reporter: FailureReporter): Logger 
       labels: { service: config.serviceName, environment: config.environment },
       timeoutMs: config.telemetry.exportTimeoutMs,
       reporter,
+      maxBufferedBytes: config.telemetry.queueBytes,
       // The last push at shutdown gets less: the process is about to exit.
       closeTimeoutMs: Math.min(config.telemetry.exportTimeoutMs, 1000),
     });

@@ -11,8 +11,10 @@ export interface LokiStreamOptions {
   timeoutMs: number;
   reporter: FailureReporter;
   intervalMs?: number;
-  /** Lines waiting for the next push; beyond it the oldest are dropped and counted. */
+  /** Lines waiting for the next push; beyond it new lines are dropped and counted. */
   maxBufferedLines?: number;
+  /** The same bound in characters of the lines. */
+  maxBufferedBytes?: number;
   /** Bound on the last push at close: the process is about to exit. */
   closeTimeoutMs?: number;
 }
@@ -41,6 +43,7 @@ const metaPrefix = '"meta":{"trace_id":"';
  */
 export class LokiStream extends EventEmitter {
   private buffered: BufferedLine[] = [];
+  private bufferedBytes = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly agent: http.Agent;
   private readonly body = new BufferWriter();
@@ -59,13 +62,19 @@ export class LokiStream extends EventEmitter {
 
   write(chunk: string): boolean {
     const line = chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk;
+    // A full buffer turns the new line away: evicting the oldest would make garbage of a long-lived line
+    // for every new one, which during an outage grows the heap far beyond the bound (batch-sender.ts).
+    if (
+      this.buffered.length >= (this.options.maxBufferedLines ?? 10_000) ||
+      this.bufferedBytes + line.length > (this.options.maxBufferedBytes ?? Infinity)
+    ) {
+      this.options.reporter.dropped('loki', 1);
+      return true;
+    }
     const head = levelAndTime.exec(line);
     const metaAt = line.indexOf(metaPrefix);
     const ids = metaAt < 0 ? '' : line.slice(metaAt + 7, line.indexOf('}', metaAt) + 1);
-    if (this.buffered.length >= (this.options.maxBufferedLines ?? 10_000)) {
-      this.buffered.shift();
-      this.options.reporter.dropped('loki', 1);
-    }
+    this.bufferedBytes += line.length;
     this.buffered.push({ level: lokiLevels[head?.[1] ?? '30'] ?? 'info', nanos: `${head?.[2] ?? Date.now()}000000`, line, metadata: ids });
     return true;
   }
@@ -89,6 +98,7 @@ export class LokiStream extends EventEmitter {
     if (this.pushing || this.buffered.length === 0) return this.pushing ?? Promise.resolve();
     const lines = this.buffered;
     this.buffered = [];
+    this.bufferedBytes = 0;
     this.pushing = this.send(lines)
       .catch((error: unknown) => this.options.reporter.exportFailed('loki', lines.length, `Loki push failed: ${(error as Error).message}`))
       .finally(() => {

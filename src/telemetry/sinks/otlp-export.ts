@@ -5,7 +5,7 @@ import pRetry from 'p-retry';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ExportSinkName, FailureReporter } from '../support/failure-reporter.js';
 import { BufferWriter } from '../support/buffer-writer.js';
-import { encodeSpan, writeTraceRequest } from './otlp-json.js';
+import { encodeSpan, writeTraceRequest, type EncodedSpan } from './otlp-json.js';
 
 const retryableStatuses = new Set([429, 502, 503, 504]);
 
@@ -22,6 +22,8 @@ export interface OtlpExportOptions {
   destinations: OtlpDestination[];
   /** Spans waiting for export; beyond it new spans are dropped and counted for each destination they were for. */
   maxQueueSize: number;
+  /** The same bound in encoded size (UTF-16 code units of the queued JSON), whichever is reached first. */
+  maxQueueBytes: number;
   maxExportBatchSize: number;
   scheduledDelayMillis: number;
   timeoutMillis: number;
@@ -31,15 +33,22 @@ export interface OtlpExportOptions {
   onStart?(span: Span): void;
 }
 
+/** An ended span, encoded, and which destinations take it (by index in `destinations`). */
+interface QueuedSpan {
+  encoded: EncodedSpan;
+  accepted: boolean[];
+}
+
 /**
- * The span processor and exporter for every OTLP destination at once: each ended span is queued once,
- * each batch is encoded once (sinks/otlp-json.ts), and each destination gets its own request built from
- * the same pieces: Jaeger the content-free view, LangFuse its observations with content. Failed and
- * dropped spans are counted per destination; one batch is in flight at a time, each post bounded by
- * the export timeout.
+ * The span processor and exporter for every OTLP destination at once: each ended span is encoded once
+ * (sinks/otlp-json.ts) and queued as its JSON pieces, and each destination gets its own request built
+ * from the same pieces: Jaeger the content-free view, LangFuse its observations with content. The queue
+ * is bounded in spans and in bytes; failed and dropped spans are counted per destination; one batch is
+ * in flight at a time, each post bounded by the export timeout.
  */
 export class OtlpExportProcessor implements SpanProcessor {
-  private readonly queue: ReadableSpan[] = [];
+  private readonly queue: QueuedSpan[] = [];
+  private queuedBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private stopped = false;
@@ -55,13 +64,22 @@ export class OtlpExportProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if (this.stopped || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    if (this.queue.length >= this.options.maxQueueSize) {
-      for (const destination of this.options.destinations) if (destination.accept(span)) this.options.reporter.dropped(destination.sink, 1);
-      return;
-    }
-    this.queue.push(span);
+    const accepted = this.options.destinations.map((destination) => destination.accept(span));
+    if (!accepted.includes(true)) return;
+    // Full by count: dropped before paying for the encoding.
+    if (this.queue.length >= this.options.maxQueueSize) return this.drop(accepted);
+    const encoded = encodeSpan(span, this.options.maskText);
+    if (this.queuedBytes + encoded.size > this.options.maxQueueBytes) return this.drop(accepted);
+    this.queue.push({ encoded, accepted });
+    this.queuedBytes += encoded.size;
     if (this.queue.length >= this.options.maxExportBatchSize) void this.drain();
     else this.timer ??= setTimeout(() => void this.drain(), this.options.scheduledDelayMillis).unref();
+  }
+
+  private drop(accepted: boolean[]): void {
+    accepted.forEach((taken, index) => {
+      if (taken) this.options.reporter.dropped(this.options.destinations[index]!.sink, 1);
+    });
   }
 
   async forceFlush(): Promise<void> {
@@ -78,18 +96,21 @@ export class OtlpExportProcessor implements SpanProcessor {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.draining ??= (async () => {
-      while (this.queue.length > 0) await this.export(this.queue.splice(0, this.options.maxExportBatchSize));
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.options.maxExportBatchSize);
+        for (const { encoded } of batch) this.queuedBytes -= encoded.size;
+        await this.export(batch);
+      }
     })().finally(() => {
       this.draining = undefined;
     });
     return this.draining;
   }
 
-  private async export(batch: ReadableSpan[]): Promise<void> {
-    const encoded = batch.map((span) => encodeSpan(span, this.options.maskText));
+  private async export(batch: QueuedSpan[]): Promise<void> {
     await Promise.all(
-      this.options.destinations.map((destination) => {
-        const spans = encoded.filter(({ span }) => destination.accept(span));
+      this.options.destinations.map((destination, index) => {
+        const spans = batch.filter(({ accepted }) => accepted[index]).map(({ encoded }) => encoded);
         if (spans.length === 0) return undefined;
         let body = this.bodies.get(destination.sink);
         if (!body) this.bodies.set(destination.sink, (body = new BufferWriter()));

@@ -6,15 +6,22 @@ import type { BufferWriter } from '../support/buffer-writer.js';
 export const contentAttributePattern = /^(langfuse\.(observation|trace)\.(input|output)|gen_ai\.(input|output)\.messages|gen_ai\.system_instructions)$/;
 
 /**
- * One span turned into OTLP/JSON once, in pieces: every destination's request is then a concatenation.
- * `content` holds the prompt and answer attributes apart, so the content-free view costs no second pass.
+ * One span turned into OTLP/JSON once, in pieces, as soon as it ends: every destination's request is then
+ * a concatenation, and the queue holds a few flat strings instead of the span's object graph (cheaper to
+ * keep alive, and its size is known). `content` holds the prompt and answer attributes apart, so the
+ * content-free view costs no second pass.
  */
 export interface EncodedSpan {
-  span: ReadableSpan;
+  resource: string;
+  scope: string;
   head: string;
-  plain: string[];
+  /** The other attributes, comma-separated (small: joined once). */
+  plain: string;
+  /** Each content attribute apart (large: never copied into a joined string). */
   content: string[];
   tail: string;
+  /** UTF-16 code units held, the measure of the queue's byte bound. */
+  size: number;
 }
 
 type MaskText = (text: string) => string;
@@ -56,10 +63,15 @@ function encodeAttributes(attributes: Attributes, mask: MaskText): string {
 export function encodeSpan(span: ReadableSpan, mask: MaskText): EncodedSpan {
   const context = span.spanContext();
   const parent = span.parentSpanContext;
-  const plain: string[] = [];
+  let plain = '';
   const content: string[] = [];
+  let size = 0;
   for (const key of Object.keys(span.attributes)) {
-    (contentAttributePattern.test(key) ? content : plain).push(encodeAttribute(key, span.attributes[key], mask));
+    const attribute = encodeAttribute(key, span.attributes[key], mask);
+    if (contentAttributePattern.test(key)) {
+      content.push(attribute);
+      size += attribute.length + 1;
+    } else plain = plain === '' ? attribute : `${plain},${attribute}`;
   }
   const events = span.events
     .map(
@@ -76,15 +88,19 @@ export function encodeSpan(span: ReadableSpan, mask: MaskText): EncodedSpan {
     )
     .join(',');
   const status = span.status.message === undefined ? `{"code":${span.status.code}}` : `{"code":${span.status.code},"message":${JSON.stringify(mask(span.status.message))}}`;
+  const head =
+    `{"traceId":"${context.traceId}","spanId":"${context.spanId}",${parent?.spanId ? `"parentSpanId":"${parent.spanId}",` : ''}` +
+    `${context.traceState ? `"traceState":${JSON.stringify(context.traceState.serialize())},` : ''}` +
+    `"name":${JSON.stringify(span.name)},"kind":${span.kind + 1},"startTimeUnixNano":"${nanos(span.startTime)}","endTimeUnixNano":"${nanos(span.endTime)}","attributes":[`;
+  const tail = `],"droppedAttributesCount":${span.droppedAttributesCount},"events":[${events}],"droppedEventsCount":${span.droppedEventsCount},"status":${status},"links":[${links}],"droppedLinksCount":${span.droppedLinksCount},"flags":${spanFlags(context.traceFlags, parent?.isRemote)}}`;
   return {
-    span,
-    head:
-      `{"traceId":"${context.traceId}","spanId":"${context.spanId}",${parent?.spanId ? `"parentSpanId":"${parent.spanId}",` : ''}` +
-      `${context.traceState ? `"traceState":${JSON.stringify(context.traceState.serialize())},` : ''}` +
-      `"name":${JSON.stringify(span.name)},"kind":${span.kind + 1},"startTimeUnixNano":"${nanos(span.startTime)}","endTimeUnixNano":"${nanos(span.endTime)}","attributes":[`,
+    resource: resourceJson(span),
+    scope: scopeJson(span),
+    head,
     plain,
     content,
-    tail: `],"droppedAttributesCount":${span.droppedAttributesCount},"events":[${events}],"droppedEventsCount":${span.droppedEventsCount},"status":${status},"links":[${links}],"droppedLinksCount":${span.droppedLinksCount},"flags":${spanFlags(context.traceFlags, parent?.isRemote)}}`,
+    tail,
+    size: size + head.length + plain.length + tail.length,
   };
 }
 
@@ -103,13 +119,10 @@ function resourceJson(span: ReadableSpan): string {
 export function writeTraceRequest(out: BufferWriter, spans: EncodedSpan[], withContent: boolean): void {
   const resources = new Map<string, Map<string, EncodedSpan[]>>();
   for (const encoded of spans) {
-    const { span } = encoded;
-    const resource = resourceJson(span);
-    const scope = scopeJson(span);
-    let scopes = resources.get(resource);
-    if (!scopes) resources.set(resource, (scopes = new Map()));
-    let list = scopes.get(scope);
-    if (!list) scopes.set(scope, (list = []));
+    let scopes = resources.get(encoded.resource);
+    if (!scopes) resources.set(encoded.resource, (scopes = new Map()));
+    let list = scopes.get(encoded.scope);
+    if (!list) scopes.set(encoded.scope, (list = []));
     list.push(encoded);
   }
   out.write('{"resourceSpans":[');
@@ -129,18 +142,18 @@ export function writeTraceRequest(out: BufferWriter, spans: EncodedSpan[], withC
   out.write(']}');
 }
 
-function writeSpan(out: BufferWriter, encoded: EncodedSpan, withContent: boolean, first: boolean): void {
-  out.write(first ? encoded.head : `,${encoded.head}`);
-  const attributes = withContent ? [encoded.plain, encoded.content] : [encoded.plain];
-  let firstAttribute = true;
-  for (const group of attributes) {
-    for (const attribute of group) {
-      if (!firstAttribute) out.write(',');
+// Pieces are written one by one: joining them first would copy the prompt and answer once more.
+function writeSpan(out: BufferWriter, { head, plain, content, tail }: EncodedSpan, withContent: boolean, first: boolean): void {
+  if (!first) out.write(',');
+  out.write(head);
+  if (plain !== '') out.write(plain);
+  if (withContent) {
+    content.forEach((attribute, index) => {
+      if (index > 0 || plain !== '') out.write(',');
       out.write(attribute);
-      firstAttribute = false;
-    }
+    });
   }
-  out.write(encoded.tail);
+  out.write(tail);
 }
 
 const encodedScopes = new WeakMap<object, string>();

@@ -26,6 +26,7 @@ export function startTracing(config: Config, reporter: FailureReporter) {
       ? new OtlpExportProcessor({
           destinations,
           maxQueueSize: telemetry.queueSize,
+          maxQueueBytes: telemetry.queueBytes,
           maxExportBatchSize: 512,
           scheduledDelayMillis: 1000,
           timeoutMillis: telemetry.exportTimeoutMs,

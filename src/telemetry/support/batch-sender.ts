@@ -1,7 +1,7 @@
 import { createPendingWork } from './pending-work.js';
 
 export interface BatchSenderOptions {
-  /** Items waiting to be sent; beyond it the oldest is dropped, so a slow sink cannot grow memory. */
+  /** Items waiting to be sent; beyond it new items are dropped, so a slow sink cannot grow memory. */
   maxQueued: number;
   /** The same bound in bytes, as measured by `sizeOf`. */
   maxQueuedBytes?: number;
@@ -15,7 +15,7 @@ export interface BatchSenderOptions {
 export interface BatchSenderCallbacks<T> {
   /** Sends one batch and reports its own failures, unless `abandoned` is aborted by then. Must not reject. */
   post(batch: T[], abandoned: AbortSignal): Promise<void>;
-  /** An item pushed out of a full queue. */
+  /** An item turned away by a full queue. */
   dropped(item: T): void;
   /** A batch still in flight when a flush gave up on it. */
   abandoned(batch: T[]): void;
@@ -66,12 +66,11 @@ export function createBatchSender<T>(options: BatchSenderOptions, callbacks: Bat
   return {
     enqueue(item: T) {
       const bytes = callbacks.sizeOf?.(item) ?? 0;
-      const maxBytes = options.maxQueuedBytes ?? Infinity;
-      while (queue.length > 0 && (queue.length >= options.maxQueued || queuedBytes + bytes > maxBytes)) {
-        const oldest = queue.shift() as { item: T; bytes: number };
-        queuedBytes -= oldest.bytes;
-        callbacks.dropped(oldest.item);
-      }
+      // A full queue turns the new item away, as OpenTelemetry's batch processor does: pushing out the
+      // oldest instead would turn a long-lived (old-generation) item into garbage for every new one,
+      // which during an outage grows the heap far beyond the bound. One item is always taken.
+      const full = queue.length >= options.maxQueued || (queue.length > 0 && queuedBytes + bytes > (options.maxQueuedBytes ?? Infinity));
+      if (full) return callbacks.dropped(item);
       queue.push({ item, bytes });
       queuedBytes += bytes;
       schedule();

@@ -4,10 +4,17 @@ import { createBatchSender } from '../../support/batch-sender.js';
 import type { FailureReporter } from '../../support/failure-reporter.js';
 import { createTraceBuffer } from './buffer.js';
 import { createLangSmithFeedback } from './feedback.js';
+import { serializeRuns, type SerializedRun } from './multipart.js';
 import { buildRuns, rootRunId, type TraceRecords } from './runs.js';
 import { createRunIngestTransport } from './transport.js';
 import type { RecordSink } from '../../types.js';
 import { createRedactor } from '../../support/redact.js';
+
+/** A finished trace as it waits in the queue: its runs' JSON, and their size in characters. */
+interface SerializedTrace {
+  runs: SerializedRun[];
+  size: number;
+}
 
 export type LangSmithSettings = NonNullable<Config['telemetry']['langsmith']>;
 
@@ -21,6 +28,8 @@ export interface LangSmithSinkOptions {
   requestTimeoutMs: number;
   /** Finished traces waiting to be posted. */
   maxQueuedTraces?: number;
+  /** The same bound in characters of their runs' JSON (the SDK's default cap is 1 GiB; a service keeps far less). */
+  maxQueuedBytes?: number;
   /** Traces per post. */
   batchTraces?: number;
   flushIntervalMs?: number;
@@ -30,8 +39,6 @@ export interface LangSmithSinkOptions {
   client?: Client;
 }
 
-// The SDK's default cap is 1 GiB; a service keeps its backlog far smaller and drops (counted) beyond it.
-const maxQueuedBytes = 64 * 1024 * 1024;
 // LangSmith accepts 20 MiB per batch (its /info size_limit_bytes); stay clear of it.
 const maxBatchBytes = 16 * 1024 * 1024;
 
@@ -44,7 +51,7 @@ const maxBatchBytes = 16 * 1024 * 1024;
  * complete (no separate patches), go out as one multipart body built in one buffer to `POST /runs/multipart`
  * (`/runs/batch` on servers without it); bench/langsmith-cpu.ts measures what that adds per query.
  */
-export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink & { readonly pendingTraces: number } {
+export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink & { readonly pendingTraces: number; readonly queuedBytes: number } {
   const { settings, reporter } = options;
   const transport = createRunIngestTransport({
     endpoint: settings.endpoint,
@@ -55,10 +62,10 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
   const context = { project: settings.project, environment: options.environment };
   const redact = createRedactor(options.redactPatterns ?? []);
   const feedback = createLangSmithFeedback({ settings, requestTimeoutMs: options.requestTimeoutMs, reporter, redact, client: options.client });
-  const runCount = (traces: TraceRecords[]) => traces.reduce((sum, trace) => sum + 1 + trace.agents.length + trace.llmCalls.length, 0);
+  const runCount = (traces: SerializedTrace[]) => traces.reduce((sum, trace) => sum + trace.runs.length, 0);
 
-  async function postRuns(traces: TraceRecords[], abandoned: AbortSignal): Promise<void> {
-    const runs = redact(traces.flatMap((trace) => buildRuns(trace, context)));
+  async function postRuns(traces: SerializedTrace[], abandoned: AbortSignal): Promise<void> {
+    const runs = traces.flatMap((trace) => trace.runs);
     const request = transport.encode(runs);
     if (request.encoded.body.length > maxBatchBytes && traces.length > 1) {
       const half = Math.ceil(traces.length / 2);
@@ -70,10 +77,10 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
   }
 
   const buffer = createTraceBuffer({ maxTraces: 1024, maxRecordsPerTrace: 256 }, (records) => reporter.dropped('langsmith', records));
-  const sender = createBatchSender<TraceRecords>(
+  const sender = createBatchSender<SerializedTrace>(
     {
       maxQueued: options.maxQueuedTraces ?? 2048,
-      maxQueuedBytes,
+      maxQueuedBytes: options.maxQueuedBytes ?? 8 * 1024 * 1024,
       batchSize: options.batchTraces ?? 100,
       intervalMs: options.flushIntervalMs ?? 1000,
       maxConcurrent: 2,
@@ -88,9 +95,27 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
       },
       dropped: (trace) => reporter.exportFailed('langsmith', runCount([trace]), 'run queue full'),
       abandoned: (traces) => reporter.exportFailed('langsmith', runCount(traces), 'runs still unsent at the flush deadline'),
-      sizeOf: approximateBytes,
+      sizeOf: (trace) => trace.size,
     },
   );
+
+  // A finished trace becomes its runs' JSON right after the response (the next turn of the event loop):
+  // the queue then holds flat text of known size, and the records' objects die young.
+  const finishedTraces: TraceRecords[] = [];
+  let serializing: NodeJS.Immediate | undefined;
+  function serializeFinished() {
+    clearImmediate(serializing);
+    serializing = undefined;
+    for (const trace of finishedTraces.splice(0)) {
+      try {
+        const runs = serializeRuns(redact(buildRuns(trace, context)));
+        sender.enqueue({ runs, size: runs.reduce((sum, run) => sum + run.json.length, 0) });
+      } catch (error) {
+        // Off the fan-out's guard here: counted the same way, and the process goes on.
+        reporter.internalError('langsmith', error);
+      }
+    }
+  }
 
   // Each entry point runs inside the fan-out's guard: what throws here is counted there, per sink.
   return {
@@ -101,27 +126,24 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
       const finished = buffer.addAgent(record);
       if (!finished) return;
       feedback.rememberRoot(record.traceId, rootRunId(record));
-      sender.enqueue(finished);
+      finishedTraces.push(finished);
+      serializing ??= setImmediate(serializeFinished);
     },
     onFeedback(userFeedback) {
       feedback.record(userFeedback);
     },
     async flush(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
+      serializeFinished();
       await sender.flush(timeoutMs);
       await feedback.flush(Math.max(0, deadline - Date.now()));
     },
     get pendingTraces() {
-      return buffer.size + sender.queued;
+      return buffer.size + finishedTraces.length + sender.queued;
+    },
+    /** Characters of run JSON waiting in the queue, the measure of its size bound. */
+    get queuedBytes() {
+      return sender.queuedBytes;
     },
   };
-}
-
-/** What a queued trace holds, near enough: its texts dominate (the answer recurs on three runs). */
-function approximateBytes(trace: TraceRecords): number {
-  let bytes = 1024 * (1 + trace.agents.length + trace.llmCalls.length);
-  for (const { record } of trace.llmCalls) {
-    bytes += record.request.system.length + record.request.prompt.length + 3 * (record.response?.text.length ?? 0);
-  }
-  return bytes;
 }

@@ -1,8 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { RunCreate } from 'langsmith/schemas';
 import pRetry from 'p-retry';
-import { encodeBatchRuns, encodeMultipartRuns, type EncodedRuns } from './multipart.js';
+import { encodeBatchRuns, encodeMultipartRuns, type EncodedRuns, type SerializedRun } from './multipart.js';
 
 export interface RunIngestTransportOptions {
   endpoint: string;
@@ -39,7 +38,7 @@ export interface IngestRequest {
 export function createRunIngestTransport(options: RunIngestTransportOptions) {
   const base = options.endpoint.replace(/\/$/, '');
   const urls: Record<IngestPath, URL> = { multipart: new URL(`${base}/runs/multipart`), batch: new URL(`${base}/runs/batch`) };
-  const encoders: Record<IngestPath, (runs: RunCreate[]) => EncodedRuns> = { multipart: encodeMultipartRuns, batch: encodeBatchRuns };
+  const encoders: Record<IngestPath, (runs: SerializedRun[]) => EncodedRuns> = { multipart: encodeMultipartRuns, batch: encodeBatchRuns };
   let path: IngestPath = 'multipart';
   const secure = urls.batch.protocol === 'https:';
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 2 };
@@ -84,11 +83,11 @@ export function createRunIngestTransport(options: RunIngestTransportOptions) {
 
   return {
     /** The body for the endpoint in use: its size decides whether a batch must be split. */
-    encode(runs: RunCreate[]): IngestRequest {
+    encode(runs: SerializedRun[]): IngestRequest {
       return { path, encoded: encoders[path](runs) };
     },
     /** Resolves once LangSmith accepted the runs; rejects after the retries, or at once when aborted. */
-    async post(runs: RunCreate[], { path: usedPath, encoded }: IngestRequest, signal: AbortSignal): Promise<void> {
+    async post(runs: SerializedRun[], { path: usedPath, encoded }: IngestRequest, signal: AbortSignal): Promise<void> {
       try {
         await postWithRetries(urls[usedPath], encoded, signal);
       } catch (error) {
