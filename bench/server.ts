@@ -78,6 +78,8 @@ const builtCheckouts = new Set<string>();
  * step has built `dist/` if it was missing or stale: the bench measures the service as it is deployed.
  */
 export function startCommand(checkout = repoRoot): string[] {
+  // The test suite's smoke run: another test rebuilds dist/ at the same time, so it runs the sources.
+  if (process.env.BENCH_FROM_SOURCE === '1') return ['--import', 'tsx', 'src/main.ts'];
   const { scripts } = JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const [command, ...nodeArgv] = (scripts.start ?? '').trim().split(/\s+/);
   if (command !== 'node') throw new Error(`${checkout}: npm start must be \`node …\` to be benchmarked, not \`${scripts.start}\``);

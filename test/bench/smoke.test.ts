@@ -18,6 +18,8 @@ function runSmoke(): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke', '--out', outDir], {
       cwd: repoRoot,
+      // test/main.test.ts deletes and rebuilds dist/ meanwhile: the smoke run starts the service from source.
+      env: { ...process.env, BENCH_FROM_SOURCE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
