@@ -150,6 +150,26 @@ describe('LangSmith feedback', () => {
     expect(fake().feedback()).toHaveLength(1);
   });
 
+  it('does not report an abandoned vote a second time when its send fails after the flush', async () => {
+    await createProject();
+    await fake().setMode('hang');
+    const { sink, exportFailed } = build();
+    sink.rememberRoot(traceId, runId);
+    sink.record(vote());
+    await pollUntil(() => fake().requests.length, (count) => count === 2, 5000, (count) => `${count} requests`);
+    await sink.flush(50);
+    // The SDK retries the aborted project look-up; LangSmith no longer knows the project, so it fails. A
+    // second vote shares that look-up: once it is reported, the abandoned vote's send has failed too.
+    fake().reset();
+    await fake().setMode('ok');
+    sink.record(vote({ id: 'another-vote' }));
+    await settled(sink);
+    expect(exportFailed.mock.calls.map(([sink, count, reason]) => [sink, count, String(reason).split(':')[0]])).toEqual([
+      ['langsmith', 1, 'feedback still unsent at shutdown'],
+      ['langsmith', 1, 'feedback failed'],
+    ]);
+  });
+
   it('counts a vote still unsent at shutdown once, and closes its request', async () => {
     await createProject();
     await fake().setMode('hang');
