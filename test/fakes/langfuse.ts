@@ -139,6 +139,11 @@ export async function startLangfuseFake(options: LangfuseFakeOptions = {}): Prom
         });
         continue;
       }
+      // Like the server, a boolean score is 0 or 1; anything else is refused in the 207's errors.
+      if (event.type === 'score-create' && event.body?.dataType === 'BOOLEAN' && event.body.value !== 0 && event.body.value !== 1) {
+        errors.push({ id: event.id, status: 400, message: 'Invalid request data', error: 'Value must be either 0 or 1 for data type BOOLEAN' });
+        continue;
+      }
       if (event.type === 'score-create') upsertScore({ id: event.id, ...event.body } as LangfuseScore);
       successes.push({ id: event.id, status: 201 });
     }

@@ -1,6 +1,11 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
+import type { BudgetGate, Spender } from '../../src/llm/budget/budget.js';
+import { worstCaseCostUsd } from '../../src/llm/budget/estimate.js';
+import { createResponseCache } from '../../src/llm/cache/response-cache.js';
+import { createMemoryCacheStore } from '../../src/llm/cache/store.js';
 import { createLlmClient } from '../../src/llm/client.js';
+import type { CostControls } from '../../src/llm/cost-controls.js';
 import { LlmCallCancelled, LlmError } from '../../src/llm/errors.js';
 import type { BreakerState, LlmTelemetryPort } from '../../src/llm/telemetry-port.js';
 import type { LlmCallRecord, LlmProvider, LlmRequest, ProviderResponse, StreamChunk } from '../../src/llm/types.js';
@@ -97,11 +102,27 @@ const settings = (overrides: Partial<ReturnType<typeof loadConfig>['llm']> = {})
   ...overrides,
 });
 
-function clientWith(provider: LlmProvider, overrides: Partial<ReturnType<typeof loadConfig>['llm']> = {}, stopSignal?: AbortSignal) {
+function clientWith(provider: LlmProvider, overrides: Partial<ReturnType<typeof loadConfig>['llm']> = {}, stopSignal?: AbortSignal, costControls?: CostControls) {
   const { port, seen } = recordingPort();
-  const client = createLlmClient({ provider, providerName: 'gemini', telemetry: port, settings: settings(overrides), stopSignal });
+  const client = createLlmClient({ provider, providerName: 'gemini', telemetry: port, settings: settings(overrides), stopSignal, costControls });
   return { client, seen };
 }
+
+/** A budget that admits every call and records what the client does with each reservation. */
+function recordingBudget() {
+  const steps: unknown[][] = [];
+  const budget = {
+    enabled: true,
+    limits: { serviceUsdPerDay: 10 },
+    reserve: async (spender: Spender, worstCaseUsd: number) => {
+      steps.push(['reserve', spender, worstCaseUsd]);
+      return { settle: async (usd: number) => void steps.push(['settle', usd]), release: async () => void steps.push(['release']) };
+    },
+  } as unknown as BudgetGate;
+  return { budget, steps };
+}
+
+const inProcessCache = () => createResponseCache(createMemoryCacheStore(10, 60), { ttlSeconds: 60, lockMs: 1000, lockWaitMs: 1000 });
 
 /** The error a call fails with (the test fails if it succeeds). */
 const failureOf = (call: Promise<unknown>) =>
@@ -508,5 +529,114 @@ describe('a failed call', () => {
     });
     expect(record!.timeToFirstChunkMs).toBeGreaterThanOrEqual(0);
     expect(record!.timeToFirstChunkMs).toBeLessThanOrEqual(record!.latencyMs);
+  });
+});
+
+describe('the cost controls around a call', () => {
+  it('settles a successful call’s reservation at its cost, and an unpriced one’s at 0', async () => {
+    const { provider } = scriptedProvider(answer(), answer({ responseModel: 'gemini-9-experimental' }));
+    const { budget, steps } = recordingBudget();
+    const { client } = clientWith(provider, {}, undefined, { budget });
+    await client.generate(llmRequest(model));
+    await client.generate(llmRequest('gemini-9'), { spender: { callerId: 'key:ops' } });
+    expect(steps).toEqual([
+      ['reserve', { callerId: 'internal' }, worstCaseCostUsd(llmRequest(model))],
+      ['settle', 0.001306],
+      ['reserve', { callerId: 'key:ops' }, 0],
+      ['settle', 0],
+    ]);
+  });
+
+  it('releases the reservation of a failed call that billed nothing, and settles a billed failure at what it cost', async () => {
+    const thinking = { input: 1000, cached: 200, output: 0, reasoning: 1024, total: 2224 };
+    const { provider } = scriptedProvider(
+      new LlmError('client_error', 'model rejected the request (400)'),
+      new LlmError('max_tokens', 'model returned no text (finishReason MAX_TOKENS)', { usage: thinking, responseModel: model }),
+    );
+    const { budget, steps } = recordingBudget();
+    const { client } = clientWith(provider, {}, undefined, { budget });
+    await failureOf(client.generate(llmRequest(model)));
+    await failureOf(client.generate(llmRequest(model)));
+    expect(steps.filter(([step]) => step !== 'reserve')).toEqual([['release'], ['settle', 0.002866]]);
+  });
+
+  it('says on the call’s description and its result that the cache missed', async () => {
+    const { provider } = scriptedProvider(answer());
+    const { client, seen } = clientWith(provider, {}, undefined, { cache: inProcessCache() });
+    const result = await client.generate(llmRequest(model));
+    expect(result.cache).toEqual({ hit: false });
+    expect(seen.records.map((record) => record.cache)).toEqual([{ hit: false }]);
+  });
+
+  it('streams a cached answer as one delta, without calling the model again', async () => {
+    const { provider, signals } = scriptedProvider(async (_signal, onChunk) => {
+      onChunk({ text: 'RAG retrieves, ' });
+      onChunk({ text: 'then generates.' });
+      return answer();
+    });
+    const { client } = clientWith(provider, {}, undefined, { cache: inProcessCache() });
+    const stream = async () => {
+      const deltas: string[] = [];
+      const result = await client.generateStream(llmRequest(model), { signal: new AbortController().signal, onDelta: (text) => deltas.push(text) });
+      return { deltas, hit: result.cache.hit };
+    };
+    expect(await stream()).toEqual({ deltas: ['RAG retrieves, ', 'then generates.'], hit: false });
+    expect(await stream()).toEqual({ deltas: ['RAG retrieves, then generates.'], hit: true });
+    expect(signals).toHaveLength(1);
+  });
+});
+
+describe('prices that change while a call runs', () => {
+  // gemini-3.6-flash doubles its prices on 2027-01-01 (UTC): each call below starts before midnight and ends after it.
+  const beforeMidnight = Date.UTC(2026, 11, 31, 23, 59, 59);
+  const afterMidnight = Date.UTC(2027, 0, 1, 0, 0, 1);
+  const datedModel = 'gemini-3.6-flash';
+  afterEach(() => vi.useRealTimers());
+
+  /** Moves the clock past midnight while the model works, then plays `outcome`. */
+  const pastMidnight = (outcome: () => ProviderResponse) => async () => {
+    vi.setSystemTime(afterMidnight);
+    return outcome();
+  };
+
+  it('prices an answer at the prices of the day the call started', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(beforeMidnight);
+    const { provider } = scriptedProvider(pastMidnight(() => answer({ responseModel: datedModel })));
+    const { client, seen } = clientWith(provider);
+    // 1000 × 0.75 + 200 × 0.075 + (300 + 100) × 3.75 per 1M tokens; after midnight it would be twice that.
+    expect((await client.generate(llmRequest(datedModel))).cost.costUsd).toBe(0.002265);
+    expect(seen.records[0]?.cost.costUsd).toBe(0.002265);
+  });
+
+  it('prices a billed failure at the prices of the day the call started', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(beforeMidnight);
+    const thinking = { input: 1000, cached: 200, output: 0, reasoning: 1024, total: 2224 };
+    const { provider } = scriptedProvider(
+      pastMidnight(() => {
+        throw new LlmError('max_tokens', 'model returned no text (finishReason MAX_TOKENS)', { usage: thinking, responseModel: datedModel });
+      }),
+    );
+    const { client, seen } = clientWith(provider);
+    await failureOf(client.generate(llmRequest(datedModel)));
+    expect(seen.records[0]?.cost.costUsd).toBe(0.004605);
+  });
+
+  it('prices what a cancelled stream was billed at the prices of the day the call started', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(beforeMidnight);
+    const partial = { input: 1000, cached: 200, output: 0, reasoning: 0, total: 1200 };
+    const { provider } = scriptedProvider(async (signal, onChunk) => {
+      onChunk({ text: '', usage: partial, responseModel: datedModel });
+      vi.setSystemTime(afterMidnight);
+      onChunk({ text: 'RAG ' });
+      await untilAborted(signal);
+      throw new LlmError('timeout', 'model call timed out');
+    });
+    const { client, seen } = clientWith(provider, { timeoutMs: 60_000, deadlineMs: 60_000 });
+    const leaving = new AbortController();
+    await failureOf(client.generateStream(llmRequest(datedModel), { signal: leaving.signal, onDelta: () => leaving.abort() }));
+    expect(seen.records[0]).toMatchObject({ status: 'cancelled', cost: { costUsd: 0.000765 } });
   });
 });

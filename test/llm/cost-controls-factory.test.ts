@@ -50,6 +50,16 @@ describe('createCostControls', () => {
     ]);
   });
 
+  it('calls the model at once on an in-process miss: no other replica holds a lock to wait for', async () => {
+    vi.useFakeTimers();
+    const { cache } = createCostControls(config(), undefined, recordingEvents().events);
+    const calls: string[] = [];
+    const outcome = cache?.run('k', 'default', fresh(async () => void calls.push('model')));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toEqual(['model']);
+    expect(await outcome).toEqual({ hit: false, value: 'value' });
+  });
+
   it('budgets in process, counting a reservation for the deadline plus 10 s', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(morning);

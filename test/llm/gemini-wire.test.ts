@@ -47,17 +47,25 @@ describe('Gemini provider: unusual answers', () => {
     expect([error.type, error.message]).toEqual(['malformed', 'model returned no text (finishReason STOP)']);
   });
 
+  it('fails a candidate with no content at all as an empty answer, max_tokens when the budget ran out', async () => {
+    reply = (res) => sendJson(res, 200, { candidates: [{ finishReason: 'MAX_TOKENS' }], usageMetadata, modelVersion: model });
+    const error = await llmFailure(provider().generate(llmRequest(model), live()));
+    expect([error.type, error.message, error.usage]).toEqual(['max_tokens', 'model returned no text (finishReason MAX_TOKENS)', usage]);
+  });
+
   it('streams past chunks that carry no candidate or no text, and keeps the last usage', async () => {
     reply = (res) =>
       sse(res, [
         { candidates: [{ content: { role: 'model', parts: [{ text: 'A' }] } }], modelVersion: model, responseId: 'r1' },
         { usageMetadata: { promptTokenCount: 10, totalTokenCount: 10 } },
+        { candidates: [] },
+        { candidates: [{ index: 0 }] },
         { candidates: [{ content: { role: 'model' } }] },
         { candidates: [{ content: { role: 'model', parts: [{ thought: true }, { text: 'B' }] }, finishReason: 'STOP' }], usageMetadata },
       ]);
     const pieces: string[] = [];
     const response = await provider().stream(llmRequest(model, true), live(), ({ text }) => pieces.push(text));
-    expect(pieces).toEqual(['A', '', '', 'B']);
+    expect(pieces).toEqual(['A', '', '', '', '', 'B']);
     expect(response).toEqual({ text: 'AB', finishReason: 'STOP', usage, responseModel: model, responseId: 'r1' });
   });
 

@@ -107,6 +107,15 @@ describe('priceCall', () => {
     expect(priceCall(usage(10, 0, 10, 0), [model, undefined])).toEqual({ pricedModel: undefined, costUsd: null, details: null });
   });
 
+  it.each([
+    // `models/` is stripped as a prefix only, `-latest` and a checkpoint date as suffixes only.
+    'gemini-2.5-models/flash',
+    'gemini-2.5-flash-latest-001',
+    'gemini-2.5-flash-preview-09-2025-lite',
+  ])('does not strip an alias form from the middle of %s', (model) => {
+    expect(priceCall(usage(10, 0, 10, 0), [model]).pricedModel).toBeUndefined();
+  });
+
   it('ships a table that records its sources and the date they were read, and dates every price', () => {
     expect(defaultPriceTable.read).toBe('2026-11');
     expect(defaultPriceTable.sources.map((source) => source.url)).toEqual([

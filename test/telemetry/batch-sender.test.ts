@@ -74,6 +74,80 @@ describe('createBatchSender', () => {
     expect(alone.queuedBytes).toBe(300);
   });
 
+  it('sends a partial batch one interval after the first item that waits for it, however many follow', async () => {
+    const { batches, callbacks } = recorder();
+    const sender = createBatchSender(options, callbacks);
+    sender.enqueue(1);
+    await vi.advanceTimersByTimeAsync(10);
+    sender.enqueue(2);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(batches).toEqual([[1, 2]]);
+    await vi.advanceTimersByTimeAsync(1);
+    sender.enqueue(3);
+    // Item 3 waits a whole interval of its own, not what is left of an earlier item's.
+    await vi.advanceTimersByTimeAsync(options.intervalMs - 1);
+    expect(batches).toEqual([[1, 2]]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches).toEqual([[1, 2], [3]]);
+  });
+
+  it('waits for a busy slot without polling: no timer runs while a post is stuck, nor once the queue is empty', async () => {
+    let finishPost = () => undefined as void;
+    const { batches, callbacks } = recorder(() => new Promise<void>((resolve) => (finishPost = resolve)));
+    const sender = createBatchSender(options, callbacks);
+    sender.enqueue(1);
+    await vi.advanceTimersByTimeAsync(options.intervalMs);
+    expect(batches).toEqual([[1]]);
+    [2, 3, 4, 5].forEach((item) => sender.enqueue(item));
+    await vi.advanceTimersByTimeAsync(options.intervalMs * 5);
+    expect(batches).toEqual([[1]]);
+    expect(sender.inFlight).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+    // The post that finishes schedules the next batch.
+    finishPost();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    finishPost();
+    await vi.advanceTimersByTimeAsync(options.intervalMs);
+    expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+    finishPost();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sender.inFlight).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('never has more posts in flight than maxConcurrent, even when a partial batch’s interval ends meanwhile', async () => {
+    const { batches, callbacks } = recorder(() => new Promise<void>(() => {}));
+    const sender = createBatchSender(options, callbacks);
+    sender.enqueue(1);
+    [2, 3].forEach((item) => sender.enqueue(item));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batches).toEqual([[1, 2, 3]]);
+    sender.enqueue(4);
+    await vi.advanceTimersByTimeAsync(options.intervalMs * 2);
+    expect(batches).toEqual([[1, 2, 3]]);
+    expect(sender.inFlight).toBe(1);
+    expect(sender.queued).toBe(1);
+  });
+
+  it('frees the bytes of what it sent, and takes alone an item larger than the byte bound', async () => {
+    const { batches, dropped, callbacks } = recorder();
+    const sender = createBatchSender({ ...options, maxQueued: 100, maxQueuedBytes: 250, batchSize: 100 }, { ...callbacks, sizeOf: (item) => item });
+    sender.enqueue(200);
+    await vi.advanceTimersByTimeAsync(options.intervalMs);
+    expect(batches).toEqual([[200]]);
+    expect(sender.queuedBytes).toBe(0);
+    sender.enqueue(240);
+    expect(dropped).toEqual([]);
+    await vi.advanceTimersByTimeAsync(options.intervalMs);
+    sender.enqueue(300);
+    expect(sender.queued).toBe(1);
+    expect(sender.queuedBytes).toBe(300);
+    await vi.advanceTimersByTimeAsync(options.intervalMs);
+    expect(batches).toEqual([[200], [240], [300]]);
+    expect(dropped).toEqual([]);
+  });
+
   it('flush sends everything queued and waits for the posts', async () => {
     const { batches, abandoned, callbacks } = recorder(() => new Promise((resolve) => setTimeout(resolve, 30)));
     const sender = createBatchSender({ ...options, intervalMs: 60_000 }, callbacks);

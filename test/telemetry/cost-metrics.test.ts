@@ -19,4 +19,13 @@ describe('budget_spent_usd{scope="service"}', () => {
     metrics.setServiceSpent(0.25);
     expect(metricValue(await metrics.plainTextRegistry.metrics(), 'budget_spent_usd', { scope: 'service' })).toBe(0.25);
   });
+
+  it('keeps the spend from one scrape to the next within the same day', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-27T08:00:00Z'));
+    const metrics = createMetrics();
+    metrics.setServiceSpent(3.25);
+    vi.setSystemTime(new Date('2026-11-27T20:30:00Z'));
+    expect(metricValue(await metrics.plainTextRegistry.metrics(), 'budget_spent_usd', { scope: 'service' })).toBe(3.25);
+  });
 });

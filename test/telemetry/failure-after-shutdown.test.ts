@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { startTelemetry } from '../../src/telemetry/index.js';
 
@@ -10,5 +10,15 @@ describe('telemetry after shutdown', () => {
     const text = await telemetry.metrics.registry.metrics();
     expect(text).toMatch(/telemetry_export_failures_total\{sink="langsmith"\} 1/);
     expect(text).toMatch(/telemetry_dropped_total\{sink="langsmith"\} 3/);
+  });
+
+  it('logs a sink failure while its own logger is open, and no longer once shutdown closed it', async () => {
+    const telemetry = startTelemetry(loadConfig({ LOG_LEVEL: 'silent' }));
+    const warnings = vi.spyOn(telemetry.logger, 'warn');
+    telemetry.reporter.exportFailed('langsmith', 1, 'before shutdown');
+    await telemetry.shutdown(2000);
+    telemetry.reporter.exportFailed('otlp', 1, 'after shutdown');
+    expect(warnings.mock.calls).toEqual([[{ sink: 'langsmith', dropped: 1, reason: 'before shutdown', failures_since_last_log: 0 }, 'telemetry export failed']]);
+    expect(await telemetry.metrics.registry.metrics()).toMatch(/telemetry_export_failures_total\{sink="otlp"\} 1/);
   });
 });

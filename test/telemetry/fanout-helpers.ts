@@ -29,14 +29,14 @@ function registerTracing() {
 
 export type LogLine = Record<string, unknown> & { level: number; msg: string };
 
-export function buildFanout({ captureContent = false, redactPatterns = [] as RegExp[] } = {}) {
+export function buildFanout({ captureContent = false, redactPatterns = [] as RegExp[], logLevel = 'info' } = {}) {
   registerTracing();
   exporter.reset();
   const sessions = createSessionTracker();
   const metrics = createMetrics({ countActiveSessions: () => sessions.active() });
   const lines: LogLine[] = [];
   const logger = pino(
-    loggerOptions(loadConfig({})),
+    loggerOptions(loadConfig({ LOG_LEVEL: logLevel })),
     new Writable({
       write(chunk, _encoding, done) {
         lines.push(JSON.parse(String(chunk)) as LogLine);

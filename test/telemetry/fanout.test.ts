@@ -1,6 +1,7 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { describe, expect, it, vi } from 'vitest';
 import { LlmError } from '../../src/llm/errors.js';
+import { withAgentProvider } from '../../src/telemetry/fanout.js';
 import type { LlmCallRecord } from '../../src/llm/types.js';
 import { metricValue } from '../helpers/metrics-text.js';
 import { buildFanout, withoutParent } from './fanout-helpers.js';
@@ -14,7 +15,7 @@ const { llm } = traceFixture();
 
 /** Starts a call the way the client does and describes it with `record` (ids from the handle). */
 function describeCall(built: ReturnType<typeof buildFanout>, record: Partial<LlmCallRecord> = {}) {
-  const handle = built.fanout.startLlmCall(llm.request, 'gcp.gemini', server);
+  const handle = built.fanout.startLlmCall(record.request ?? llm.request, 'gcp.gemini', server);
   const full: LlmCallRecord = { ...llm, ...record, traceId: handle.traceId, spanId: handle.spanId };
   handle.finish(full);
   return { handle, record: full };
@@ -202,6 +203,7 @@ describe('fan-out of a model call', () => {
     describeCall(built, { request: { ...llm.request, stream: true }, timeToFirstChunkMs: 12.6 });
     const [span] = built.spans();
     expect(span!.attributes).toMatchObject({
+      'gen_ai.request.stream': true,
       'gen_ai.response.time_to_first_chunk': 0.0126,
       'langfuse.observation.completion_start_time': JSON.stringify(new Date(llm.startedAt + 12.6)),
     });
@@ -326,12 +328,25 @@ describe('fan-out of an agent run', () => {
     expect(failure).toEqual(new Error('no passages'));
     const [span] = built.spans();
     expect(span!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'no passages' });
-    expect(span!.attributes).toMatchObject({ 'langfuse.observation.level': 'ERROR', 'langfuse.observation.status_message': 'no passages' });
+    expect(span!.attributes).toMatchObject({ 'error.type': 'Error', 'langfuse.observation.level': 'ERROR', 'langfuse.observation.status_message': 'no passages' });
     expect(built.langsmith.agents).toEqual([expect.objectContaining({ name: 'reasoner', error: 'no passages' })]);
     expect(metricValue(await built.metricsText(), 'agent_duration_seconds_count', { agent: 'reasoner', status: 'error' })).toBe(1);
     const thrown = await built.fanout.runAgent({ name: 'reasoner', inputs: {} }, () => Promise.reject('plain text')).catch((error: unknown) => error);
     expect(thrown).toBe('plain text');
     expect(built.langsmith.agents[1]?.error).toBe('plain text');
+    // Something thrown that is not an Error still gets a bounded error type.
+    expect(built.spans()[1]!.attributes['error.type']).toBe('_OTHER');
+  });
+
+  it('names the model provider on the spans of agents run through withAgentProvider, and not on others', async () => {
+    const built = buildFanout();
+    const runAgent = withAgentProvider(built.fanout.runAgent, 'gcp.gemini');
+    await withoutParent(() => runAgent({ name: 'reasoner', inputs: {} }, async () => undefined));
+    await withoutParent(() => built.fanout.runAgent({ name: 'retriever', inputs: {} }, async () => undefined));
+    expect(built.spans().map((span) => [span.name, span.attributes['gen_ai.provider.name']])).toEqual([
+      ['invoke_agent reasoner', 'gcp.gemini'],
+      ['invoke_agent retriever', undefined],
+    ]);
   });
 });
 
@@ -376,6 +391,88 @@ describe('fan-out of queries, feedback, HTTP and breaker states', () => {
     const metrics = await built.metricsText();
     expect(metricValue(metrics, 'http_request_duration_seconds_sum', { route: '/api/query', method: 'POST', status_code: '200' })).toBe(0.3);
     expect(metricValue(metrics, 'llm_circuit_breaker_state', { model })).toBe(1);
+  });
+});
+
+describe('fan-out of prompt, cost-control and batch signals', () => {
+  it('zero-initialises the feedback series of a loaded prompt version, and counts each prompt fallback by reason', async () => {
+    const built = buildFanout();
+    built.fanout.recordPromptLoaded(3);
+    built.fanout.recordPromptFallback('timeout');
+    const metrics = await built.metricsText();
+    expect(metricValue(metrics, 'feedback_total', { helpful: 'true', prompt_version: '3' })).toBe(0);
+    expect(metricValue(metrics, 'feedback_total', { helpful: 'false', prompt_version: '3' })).toBe(0);
+    expect(metricValue(metrics, 'prompt_fallback_total', { reason: 'timeout' })).toBe(1);
+  });
+
+  it('sets the service budget and its spend, and counts cache results, budget refusals and shared-state errors', async () => {
+    const built = buildFanout({ logLevel: 'debug' });
+    built.fanout.recordBudgetLimit(25);
+    built.fanout.serviceSpent(1.5);
+    built.fanout.cacheResult('hit');
+    built.fanout.budgetRejected('caller');
+    const redisDown = new Error('connection refused');
+    built.fanout.sharedStateError('cache', 'get', redisDown);
+    const metrics = await built.metricsText();
+    expect(metricValue(metrics, 'budget_limit_usd', { scope: 'service' })).toBe(25);
+    expect(metricValue(metrics, 'budget_spent_usd', { scope: 'service' })).toBe(1.5);
+    expect(metricValue(metrics, 'llm_cache_requests_total', { result: 'hit' })).toBe(1);
+    expect(metricValue(metrics, 'budget_rejections_total', { scope: 'caller' })).toBe(1);
+    expect(metricValue(metrics, 'shared_state_errors_total', { component: 'cache' })).toBe(1);
+    expect(built.lines.filter((line) => line.event === 'shared_state_error').map(({ level, component, operation, err, msg }) => [level, component, operation, (err as { message: string }).message, msg])).toEqual([
+      [20, 'cache', 'get', 'connection refused', 'Redis operation failed'],
+    ]);
+    expect(built.errors).toEqual([]);
+  });
+
+  it('links a batch item’s trace to the batch span and runs the item outside it', async () => {
+    const built = buildFanout();
+    const { links, inside } = await withoutParent(() =>
+      built.fanout.runAgent({ name: 'batch', inputs: {} }, async () => {
+        const item = built.fanout.batchItemTrace();
+        return { links: item.links, inside: item.runIn(() => trace.getActiveSpan()) };
+      }),
+    );
+    const [batchSpan] = built.spans();
+    expect(links).toEqual([{ context: batchSpan!.spanContext() }]);
+    expect(inside).toBeUndefined();
+    expect(withoutParent(() => built.fanout.batchItemTrace().links)).toEqual([]);
+  });
+
+  it('counts a batch and its items, and gives LangFuse a batch_processed event with its efficiency in the batch’s trace', async () => {
+    const built = buildFanout();
+    // Two items whose latencies add up to 3 s: 2 / 3 items per second.
+    await withoutParent(() =>
+      built.fanout.runAgent({ name: 'batch', inputs: {} }, async () =>
+        built.fanout.recordBatch({ batchId: 'batch-1', size: 2, succeeded: 1, failed: 1, itemLatenciesMs: [1000, 2000] }),
+      ),
+    );
+    const byName = Object.fromEntries(built.spans().map((span) => [span.name, span]));
+    const event = byName['batch_processed']!;
+    expect(event.parentSpanContext?.spanId).toBe(byName['invoke_agent batch']!.spanContext().spanId);
+    expect(event.attributes).toEqual({
+      'langfuse.observation.type': 'event',
+      'langfuse.observation.metadata.batch_id': 'batch-1',
+      'langfuse.observation.metadata.batch_size': '2',
+      'langfuse.observation.metadata.succeeded': '1',
+      'langfuse.observation.metadata.failed': '1',
+      'langfuse.observation.metadata.efficiency': '0.667',
+    });
+    const metrics = await built.metricsText();
+    expect(metricValue(metrics, 'batch_size_bucket', { le: '1' })).toBe(0);
+    expect(metricValue(metrics, 'batch_size_bucket', { le: '2' })).toBe(1);
+    expect(metricValue(metrics, 'batch_size_sum')).toBe(2);
+    expect(metricValue(metrics, 'batch_items_total', { status: 'ok' })).toBe(1);
+    expect(metricValue(metrics, 'batch_items_total', { status: 'error' })).toBe(1);
+  });
+
+  it('leaves the efficiency out of the batch_processed event when no item took any time', () => {
+    const built = buildFanout();
+    withoutParent(() => built.fanout.recordBatch({ batchId: 'batch-2', size: 1, succeeded: 0, failed: 1, itemLatenciesMs: [0] }));
+    const [event] = built.spans();
+    expect(event!.name).toBe('batch_processed');
+    expect(event!.attributes).not.toHaveProperty('langfuse.observation.metadata.efficiency');
+    expect(event!.attributes['langfuse.observation.metadata.batch_id']).toBe('batch-2');
   });
 });
 
@@ -478,6 +575,14 @@ describe('each write point', () => {
     built.fanout.recordQuery({ status: 'success', traceId: 'ab'.repeat(16) });
     built.fanout.recordFeedback({ id: 'v', traceId: 'ab'.repeat(16), helpful: true, first: true, promptVersion: 2 });
     built.fanout.recordHttp({ route: '/api/query', method: 'POST', statusCode: 200, durationSeconds: 0.1 });
+    built.fanout.recordPromptLoaded(2);
+    built.fanout.recordPromptFallback('not_found');
+    built.fanout.recordBudgetLimit(10);
+    built.fanout.serviceSpent(1);
+    built.fanout.cacheResult('miss');
+    built.fanout.budgetRejected('service');
+    built.fanout.sharedStateError('budget', 'reserve', new Error('down'));
+    built.fanout.recordBatch({ batchId: 'b', size: 1, succeeded: 1, failed: 0, itemLatenciesMs: [5] });
   }
 
   const writePoints = [
@@ -502,6 +607,15 @@ describe('each write point', () => {
     ['prometheus', 'query', 'prometheus'],
     ['prometheus', 'feedback', 'prometheus'],
     ['prometheus', 'http', 'prometheus'],
+    ['prometheus', 'promptLoaded', 'prometheus'],
+    ['prometheus', 'promptFallback', 'prometheus'],
+    ['prometheus', 'serviceBudget', 'prometheus'],
+    ['prometheus', 'cacheResult', 'prometheus'],
+    ['prometheus', 'budgetRejected', 'prometheus'],
+    ['prometheus', 'sharedStateError', 'prometheus'],
+    ['prometheus', 'batch', 'prometheus'],
+    ['langfuse', 'batchProcessed', 'langfuse'],
+    ['logs', 'sharedStateError', 'logs'],
     ['logs', 'llmAttemptFailed', 'logs'],
     ['logs', 'llmCall', 'logs'],
     ['logs', 'feedback', 'logs'],

@@ -35,6 +35,24 @@ describe('LangFuse score delivery', () => {
     expect(failures).toEqual([]);
   });
 
+  it('counts a score LangFuse refused inside an accepted batch, with the reason', async () => {
+    const { sink, failures } = scoreSink();
+    sink.record({ id: 'vote-3', traceId, name: 'user-feedback', value: 0.5 });
+    await sink.flush();
+    expect(failures).toEqual([['langfuse', 1, 'score rejected']]);
+    expect(langfuse.scores()).toEqual([]);
+  });
+
+  it('frees a delivered score’s place in the backlog: 1000 delivered scores leave room for the next', async () => {
+    const { sink, failures } = scoreSink();
+    for (let index = 0; index < 1000; index += 1) sink.record({ id: `vote-${index}`, traceId, name: 'user-feedback', value: 1 });
+    await sink.flush();
+    sink.record({ id: 'vote-1000', traceId, name: 'user-feedback', value: 0 });
+    await sink.flush();
+    expect(failures).toEqual([]);
+    expect(langfuse.scores()).toHaveLength(1001);
+  });
+
   it('counts a score LangFuse failed to take, with the reason', async () => {
     await langfuse.setMode('fail');
     const { sink, failures } = scoreSink();

@@ -30,13 +30,14 @@ describe('unfinished-trace buffer', () => {
     const { buffer: traces, dropped } = buffer();
     const [first, ...rest] = traceIds(4).map((traceId) => traceFixture(traceId));
     traces.addAgent(first!.retriever);
+    traces.addLlmCall(first!.llm, first!.reasoner.spanId);
     traces.addAgent(first!.reasoner);
     for (const trace of rest.slice(0, 2)) traces.addAgent(trace.retriever);
     expect(traces.size).toBe(3);
     expect(dropped).toEqual([]);
     traces.addAgent(rest[2]!.retriever);
     expect(traces.size).toBe(3);
-    expect(dropped).toEqual([2]);
+    expect(dropped).toEqual([3]);
     // The evicted trace's root now finds nothing buffered.
     expect(traces.addAgent(first!.root)).toMatchObject({ agents: [], llmCalls: [] });
   });
@@ -50,5 +51,15 @@ describe('unfinished-trace buffer', () => {
     traces.addAgent(trace.retriever);
     expect(dropped).toEqual([1, 1]);
     expect(traces.addAgent(trace.root)).toMatchObject({ agents: [trace.retriever, trace.reasoner], llmCalls: [] });
+  });
+
+  it('counts model calls and agents alike against maxRecordsPerTrace', () => {
+    const { buffer: traces, dropped } = buffer({ maxTraces: 3, maxRecordsPerTrace: 2 });
+    const trace = traceFixture();
+    traces.addLlmCall(trace.llm, trace.reasoner.spanId);
+    traces.addLlmCall(trace.llm, trace.reasoner.spanId);
+    traces.addAgent(trace.retriever);
+    expect(dropped).toEqual([1]);
+    expect(traces.addAgent(trace.root)).toMatchObject({ agents: [], llmCalls: [{ record: trace.llm }, { record: trace.llm }] });
   });
 });

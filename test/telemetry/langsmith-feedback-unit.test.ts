@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLangSmithFeedback } from '../../src/telemetry/sinks/langsmith/feedback.js';
 import type { FailureReporter } from '../../src/telemetry/support/failure-reporter.js';
 import type { UserFeedback } from '../../src/telemetry/types.js';
@@ -45,6 +45,8 @@ const vote = (overrides: Partial<UserFeedback> = {}): UserFeedback => ({
 
 const settled = async (sink: ReturnType<typeof build>['sink']) => sink.flush(5000);
 
+afterEach(() => vi.restoreAllMocks());
+
 describe('LangSmith feedback', () => {
   it('posts a first vote on the remembered root run, with the project, redacted comment and user', async () => {
     const sessionId = await createProject();
@@ -81,6 +83,25 @@ describe('LangSmith feedback', () => {
       'POST 409',
       'PATCH 200',
     ]);
+  });
+
+  it('reports a first vote LangSmith refuses for another reason than a duplicate id, without patching it', async () => {
+    await createProject();
+    const { sink, exportFailed } = build();
+    sink.rememberRoot(traceId, runId);
+    // LangSmith answers this one POST /feedback with a validation error; everything else reaches the fake.
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, 'fetch').mockImplementation((input, init) =>
+      init?.method === 'POST' && String(input).endsWith('/feedback')
+        ? Promise.resolve(new Response(JSON.stringify({ detail: 'score: out of range' }), { status: 422, headers: { 'content-type': 'application/json' } }))
+        : realFetch(input, init),
+    );
+    sink.record(vote());
+    await settled(sink);
+    expect(exportFailed).toHaveBeenCalledTimes(1);
+    expect(exportFailed.mock.calls[0]?.slice(0, 2)).toEqual(['langsmith', 1]);
+    expect(exportFailed.mock.calls[0]?.[2]).toMatch(/^feedback failed: .+/);
+    expect(fake().requests.filter((request) => request.path.startsWith('/feedback'))).toEqual([]);
   });
 
   it('patches a replacing vote without posting it', async () => {
@@ -127,6 +148,26 @@ describe('LangSmith feedback', () => {
     await settled(sink);
     expect(exportFailed.mock.calls).toEqual([['langsmith', 1, 'feedback on a trace too old or never traced']]);
     expect(fake().feedback()).toHaveLength(1);
+  });
+
+  it('does not report an abandoned vote a second time when its send fails after the flush', async () => {
+    await createProject();
+    await fake().setMode('hang');
+    const { sink, exportFailed } = build();
+    sink.rememberRoot(traceId, runId);
+    sink.record(vote());
+    await pollUntil(() => fake().requests.length, (count) => count === 2, 5000, (count) => `${count} requests`);
+    await sink.flush(50);
+    // The SDK retries the aborted project look-up; LangSmith no longer knows the project, so it fails. A
+    // second vote shares that look-up: once it is reported, the abandoned vote's send has failed too.
+    fake().reset();
+    await fake().setMode('ok');
+    sink.record(vote({ id: 'another-vote' }));
+    await settled(sink);
+    expect(exportFailed.mock.calls.map(([sink, count, reason]) => [sink, count, String(reason).split(':')[0]])).toEqual([
+      ['langsmith', 1, 'feedback still unsent at shutdown'],
+      ['langsmith', 1, 'feedback failed'],
+    ]);
   });
 
   it('counts a vote still unsent at shutdown once, and closes its request', async () => {

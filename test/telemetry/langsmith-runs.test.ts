@@ -70,6 +70,9 @@ describe('buildRuns', () => {
     const { fixture, root } = buildFixture();
     expect(root.run_type).toBe('chain');
     expect(root.tags).toEqual(['production', 'research-query', 'definition', 'simple']);
+    const repeated = traceFixture();
+    repeated.root.tags = ['production', 'definition', 'definition'];
+    expect(buildRuns({ root: repeated.root, agents: [], llmCalls: [] }, context)[0]?.tags).toEqual(['production', 'definition']);
     expect(root.extra?.metadata).toMatchObject({
       user_id: 'user-1',
       session_id: 'session-1',
@@ -89,9 +92,32 @@ describe('buildRuns', () => {
     });
   });
 
+  it('gives a document with neither title nor content an empty page, and leaves the documents of other agents as they are', () => {
+    const fixture = traceFixture();
+    fixture.retriever.outputs = { documents: [{ id: 'untitled' }, { content: 'only text' }] };
+    fixture.reasoner.outputs = { documents: [{ id: 'lewis2020rag' }] };
+    const runs = buildRuns({ root: fixture.root, agents: [fixture.retriever, fixture.reasoner], llmCalls: [] }, context);
+    const outputs = Object.fromEntries(runs.map((run) => [run.name, run.outputs]));
+    expect(outputs.retriever).toEqual({
+      documents: [
+        { type: 'Document', page_content: '', metadata: { id: 'untitled' } },
+        { type: 'Document', page_content: 'only text', metadata: { content: 'only text' } },
+      ],
+    });
+    expect(outputs.reasoner).toEqual({ documents: [{ id: 'lewis2020rag' }] });
+  });
+
   it('records the model call as a chat llm run with thinking counted as output and cache reads inside input', () => {
     const { llm } = buildFixture();
-    const usage = { ...issueUsageMetadata, total_cost: 0.001306 };
+    // Input cost includes the cached tokens' (0.0003 + 0.000006), output cost the thinking tokens' (0.00075 + 0.00025).
+    const usage = {
+      ...issueUsageMetadata,
+      input_cost: 0.000306,
+      output_cost: 0.001,
+      total_cost: 0.001306,
+      input_cost_details: { cache_read: 0.000006 },
+      output_cost_details: { reasoning: 0.00025 },
+    };
     expect(llm.run_type).toBe('llm');
     expect(llm.inputs).toEqual({
       messages: [
@@ -99,9 +125,16 @@ describe('buildRuns', () => {
         { role: 'user', content: 'Papers: [1] ... Question: What is RAG?' },
       ],
     });
-    expect(llm.outputs).toMatchObject({ role: 'assistant', content: 'RAG retrieves then generates [1].', usage_metadata: usage });
-    expect(llm.extra?.metadata).toMatchObject({ ls_provider: 'google', ls_model_name: 'gemini-2.5-flash', usage_metadata: usage });
+    expect(llm.outputs).toEqual({ role: 'assistant', content: 'RAG retrieves then generates [1].', usage_metadata: usage });
+    expect(llm.extra?.metadata).toMatchObject({ ls_provider: 'google', ls_model_name: 'gemini-2.5-flash', ls_model_type: 'chat', usage_metadata: usage });
     expect(llm.end_time).toBe(Date.UTC(2026, 10, 26, 12, 0, 0, 2) + 35);
+  });
+
+  it('names the priced model and the provider as recorded: an alias priced under its table id, the offline provider as itself', () => {
+    const fixture = traceFixture();
+    fixture.llm = { ...fixture.llm, provider: 'offline', request: { ...fixture.llm.request, model: 'gemini-flash-latest' } };
+    const runs = buildRuns({ root: fixture.root, agents: [], llmCalls: [{ record: fixture.llm, parentSpanId: fixture.root.spanId }] }, context);
+    expect(runs[1]?.extra?.metadata).toMatchObject({ ls_provider: 'offline', ls_model_name: 'gemini-2.5-flash' });
   });
 
   it('records errors on their runs and leaves out the cost of an unpriced call', () => {
@@ -134,6 +167,14 @@ describe('buildRuns', () => {
       if (index === 0) continue;
       expect(position.get(run.parent_run_id), run.name).toBeLessThan(index);
     }
+  });
+
+  it('orders siblings by start time, whatever order their records arrived in', () => {
+    const fixture = traceFixture();
+    const later = { ...fixture.retriever, name: 'later', spanId: 'c'.repeat(16), startedAt: fixture.root.startedAt + 9 };
+    const runs = buildRuns({ root: fixture.root, agents: [later, fixture.reasoner, fixture.retriever], llmCalls: [] }, context);
+    expect(runs.map((run) => run.name)).toEqual(['orchestrator', 'retriever', 'reasoner', 'later']);
+    expect(runs.map((run) => run.start_time)).toEqual(['2026-11-26T12:00:00.000001Z', '2026-11-26T12:00:00.000002Z', '2026-11-26T12:00:00.002003Z', '2026-11-26T12:00:00.009004Z']);
   });
 
   it('hangs a record whose parent is not in the trace under the root', () => {

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serializeRuns } from '../../src/telemetry/sinks/langsmith/multipart.js';
 import { createRunIngestTransport } from '../../src/telemetry/sinks/langsmith/transport.js';
+import { answerThenBreakOff } from '../helpers/broken-answer.js';
+import { startFirstByteServer } from '../helpers/first-byte-server.js';
 
 interface Seen {
   path: string;
@@ -79,6 +81,15 @@ describe('run ingest transport, status and error shapes', () => {
     transport.close();
   });
 
+  it('rejects an answer that breaks off mid-body, accepted or not', async () => {
+    for (const status of [200, 500]) {
+      const endpoint = await startEndpoint((response) => answerThenBreakOff(response, status));
+      const transport = createRunIngestTransport({ endpoint: endpoint.url, apiKey: 'k', timeoutMs: 2000, retries: 0 });
+      expect(await failure(transport)).toBe('aborted');
+      transport.close();
+    }
+  });
+
   it('keeps the first 300 characters of a long error body', async () => {
     const body = 'é'.repeat(200) + 'x'.repeat(800);
     const endpoint = await startEndpoint((response) => response.writeHead(422).end(body));
@@ -114,6 +125,16 @@ describe('run ingest transport, retries and fallback', () => {
 });
 
 describe('run ingest transport, connections', () => {
+  it('speaks TLS to an https endpoint', async () => {
+    const tcp = await startFirstByteServer();
+    const transport = createRunIngestTransport({ endpoint: `https://127.0.0.1:${tcp.port}`, apiKey: 'k', timeoutMs: 2000, retries: 0 });
+    await failure(transport);
+    tcp.close();
+    transport.close();
+    // 0x16: a TLS handshake record (the ClientHello).
+    expect(tcp.firstBytes).toEqual([0x16]);
+  });
+
   it('opens two sockets by default for concurrent posts, reuses them, and closes them on close()', async () => {
     const held: ServerResponse[] = [];
     const endpoint = await startEndpoint((response) => {

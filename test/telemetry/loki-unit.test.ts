@@ -7,6 +7,7 @@ import { LokiStream, type LokiStreamOptions } from '../../src/telemetry/sinks/lo
 import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js';
 import { createFailureReporter } from '../../src/telemetry/support/failure-reporter.js';
 import { pollUntil } from '../fakes/http-fake.js';
+import { answerThenBreakOff } from '../helpers/broken-answer.js';
 import { seriesValueOrZero } from '../helpers/metrics-text.js';
 import { startFirstByteServer } from '../helpers/first-byte-server.js';
 
@@ -16,17 +17,29 @@ interface Push {
   body: string;
 }
 
-/** A Loki push endpoint that records each raw body and answers `status` (204, as Loki does, unless told), or never. */
-async function startPushEndpoint(status: number | 'hang' = 204) {
+/**
+ * A Loki push endpoint that records each raw body and its connection, and answers `status` (204, as Loki
+ * does, unless told), never, or with a body that breaks off.
+ */
+async function startPushEndpoint(status: number | 'hang' | 'break-off' = 204) {
   const pushes: Push[] = [];
+  const connections = { opened: 0, open: 0 };
   const server = createServer((request, response: ServerResponse) => {
     let body = '';
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
       pushes.push({ path: request.url ?? '', headers: request.headers, body });
-      if (status !== 'hang') response.writeHead(status).end();
+      if (status === 'break-off') answerThenBreakOff(response, 200);
+      else if (status !== 'hang') response.writeHead(status).end();
     });
   });
+  server.on('connection', (socket) => {
+    connections.opened += 1;
+    connections.open += 1;
+    socket.on('close', () => (connections.open -= 1));
+  });
+  // Idle sockets stay open until the client closes them.
+  server.keepAliveTimeout = 600_000;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -34,7 +47,7 @@ async function startPushEndpoint(status: number | 'hang' = 204) {
     server.closeAllConnections();
     server.close();
   });
-  return { base, pushes };
+  return { base, pushes, connections };
 }
 
 const cleanups: Array<() => void> = [];
@@ -149,6 +162,22 @@ describe('Loki stream, unit', () => {
     ]);
   });
 
+  it('keeps one connection to Loki for every push, and closes it with the stream', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const loki = await startPushEndpoint();
+    const { stream, close } = lokiStream(loki.base, { intervalMs: 10 });
+    for (const [count, message] of [[1, 'first'], [2, 'second']] as const) {
+      stream.write(line(30, count, message));
+      vi.advanceTimersByTime(10);
+      await pollUntil(() => loki.pushes.length, (pushes) => pushes === count, 5000, (pushes) => `pushes: ${pushes}`);
+      // Let the push settle before the next interval.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect([loki.connections.opened, loki.connections.open]).toEqual([1, 1]);
+    await close();
+    await pollUntil(() => loki.connections.open, (open) => open === 0, 1000, (open) => `open connections: ${open}`);
+  });
+
   it('uses the interval it is given', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const loki = await startPushEndpoint();
@@ -196,6 +225,15 @@ describe('Loki stream, unit', () => {
     await close();
     expect(loki.pushes).toHaveLength(1);
     expect(await counted('telemetry_export_failures_total')).toBe(0);
+  });
+
+  it('counts a push whose answer breaks off mid-body as failed', async () => {
+    const loki = await startPushEndpoint('break-off');
+    const { stream, close, counted, reasons } = lokiStream(loki.base);
+    stream.write(line(30, 1, 'a'));
+    await close();
+    expect(await counted('telemetry_export_failures_total')).toBe(1);
+    expect(reasons).toEqual(['Loki push failed: aborted']);
   });
 
   it('counts a refused connection', async () => {

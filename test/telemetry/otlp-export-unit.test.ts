@@ -8,10 +8,11 @@ import { OtlpExportProcessor, type OtlpDestination } from '../../src/telemetry/s
 import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js';
 import { createFailureReporter } from '../../src/telemetry/support/failure-reporter.js';
 import { pollUntil } from '../fakes/http-fake.js';
+import { answerThenBreakOff } from '../helpers/broken-answer.js';
 import { seriesValueOrZero } from '../helpers/metrics-text.js';
 import { startFirstByteServer } from '../helpers/first-byte-server.js';
 
-type Answer = number | 'reset' | 'hang';
+type Answer = number | 'reset' | 'hang' | 'break-off';
 interface Received {
   path: string;
   headers: IncomingHttpHeaders;
@@ -33,15 +34,25 @@ async function startEndpoint(answers: Answer[]) {
       });
       const answer = answers[Math.min(received.length - 1, answers.length - 1)];
       if (answer === 'reset') request.socket.destroy();
+      else if (answer === 'break-off') answerThenBreakOff(response, 200);
       else if (answer !== 'hang') response.writeHead(answer).end();
     });
   });
+  const connections = { opened: 0, open: 0 };
+  server.on('connection', (socket) => {
+    connections.opened += 1;
+    connections.open += 1;
+    socket.on('close', () => (connections.open -= 1));
+  });
+  // Idle sockets stay open until the client closes them.
+  server.keepAliveTimeout = 600_000;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     base,
     received,
+    connections,
     close: () => {
       server.closeAllConnections();
       server.close();
@@ -204,6 +215,27 @@ describe('OTLP export processor', () => {
     await processor.forceFlush();
     expect(jaeger.received.map(({ spanNames }) => spanNames)).toEqual([['a'], ['a'], ['a']]);
     expect(await counted('telemetry_export_failures_total', 'otlp')).toBe(0);
+  });
+
+  it('retries an answer that breaks off mid-body', async () => {
+    const jaeger = await endpoint(['break-off', 200]);
+    const { processor, end, counted } = exporter([{ sink: 'otlp', url: jaeger.base, accept: () => true, withContent: false }]);
+    end('a');
+    await processor.forceFlush();
+    expect(jaeger.received.map(({ spanNames }) => spanNames)).toEqual([['a'], ['a']]);
+    expect(await counted('telemetry_export_failures_total', 'otlp')).toBe(0);
+  });
+
+  it('keeps one connection to a destination across exports, and closes it at shutdown', async () => {
+    const jaeger = await endpoint([200]);
+    const { processor, end } = exporter([{ sink: 'otlp', url: jaeger.base, accept: () => true, withContent: false }]);
+    end('first');
+    await processor.forceFlush();
+    end('second');
+    await processor.forceFlush();
+    expect([jaeger.received.length, jaeger.connections.opened, jaeger.connections.open]).toEqual([2, 1, 1]);
+    await processor.shutdown();
+    await pollUntil(() => jaeger.connections.open, (open) => open === 0, 1000, (open) => `open connections: ${open}`);
   });
 
   it('gives up after two retries of a 429', async () => {

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
@@ -23,5 +24,17 @@ describe('startTelemetry, metric wiring', () => {
     telemetry.recordQuery({ status: 'success', sessionKey: 'session-a', traceId: 'ab'.repeat(16) });
     const [sample] = parseSamples((await telemetry.renderMetrics(false)).body).filter((s) => s.name === 'active_sessions');
     expect(sample?.value).toBe(2);
+  });
+});
+
+describe('startTelemetry without a trace sink', () => {
+  it('gives every agent run a fresh trace id, on a span that records nothing', async () => {
+    const telemetry = startTelemetry(loadConfig({}), { logger: pino({ level: 'silent' }) });
+    const run = () => telemetry.runAgent({ name: 'orchestrator', inputs: {} }, async ({ traceId }) => ({ traceId, recording: trace.getActiveSpan()?.isRecording() }));
+    const [first, second] = [await run(), await run()];
+    expect(first.recording).toBe(false);
+    expect(first.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(first.traceId).not.toBe('0'.repeat(32));
+    expect(second.traceId).not.toBe(first.traceId);
   });
 });

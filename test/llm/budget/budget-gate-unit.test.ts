@@ -123,6 +123,7 @@ describe('budget gate scopes and reservation', () => {
     const { gate, events } = gateOn(ledger, all);
     const refusal = await gate.reserve({ callerId: 'k' }, 0.25).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(BudgetExceededError);
+    expect([(refusal as BudgetExceededError).name, (refusal as BudgetExceededError).httpStatus]).toEqual(['BudgetExceededError', 429]);
     expect((refusal as BudgetExceededError).body()).toEqual({
       error: 'budget_exceeded',
       message: expect.any(String),
@@ -141,6 +142,18 @@ describe('budget gate with a failing ledger', () => {
     const { gate, events } = gateOn(ledger, all);
     await expect(gate.reserve({ callerId: 'k' }, 0.1)).rejects.toBeInstanceOf(BudgetUnavailableError);
     expect(events).toEqual([['error', 'reserve', 'down']]);
+  });
+
+  it('refuses with a 503 that asks to retry in 5 s and keeps the ledger’s error as its cause', async () => {
+    const down = new Error('down');
+    const { ledger } = recordingLedger(down);
+    const { gate } = gateOn(ledger, all);
+    const refusal = (await gate.reserve({ callerId: 'k' }, 0.1).catch((error: unknown) => error)) as BudgetUnavailableError;
+    expect([refusal.name, refusal.httpStatus, refusal.retryAfterSeconds(), refusal.cause]).toEqual(['BudgetUnavailableError', 503, 5, down]);
+    expect(refusal.body()).toEqual({
+      error: 'budget_unavailable',
+      message: 'the spend budget cannot be checked (shared state unreachable), so no model call is made',
+    });
   });
 
   it('fails open when asked, with a reservation that does nothing', async () => {

@@ -80,6 +80,13 @@ describe.each(ledgers)('budget gate (%s ledger)', (_kind, makeLedger) => {
     expect(spent).toEqual([0.001306, 0.002612]);
   });
 
+  it('reports the whole service’s spend, not the caller’s, when callers and users have budgets too', async () => {
+    const { budget, spent } = gate(await makeLedger(), { limits: { serviceUsdPerDay: 1, callerUsdPerDay: 1, userUsdPerDay: 1 } });
+    await (await budget.reserve({ callerId: 'c', userId: 'u' }, 0.01)).settle(0.002);
+    await (await budget.reserve({ callerId: 'd', userId: 'u' }, 0.01)).settle(0.003);
+    expect(spent).toEqual([0.002, 0.005]);
+  });
+
   it('gives a released reservation back', async () => {
     const { budget } = gate(await makeLedger());
     const first = await budget.reserve({ callerId: 'c' }, 0.006);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { worstCaseCostUsd } from '../../../src/llm/budget/estimate.js';
+import { defaultPriceTable } from '../../../src/llm/pricing.js';
 import { llmRequest } from '../../helpers/llm-request.js';
 
 describe('worstCaseCostUsd', () => {
@@ -21,6 +22,13 @@ describe('worstCaseCostUsd', () => {
   it('uses the long-context rates above the threshold', () => {
     const request = { ...llmRequest('gemini-2.5-pro'), prompt: 'x'.repeat(250_000), maxOutputTokens: 1000 };
     expect(worstCaseCostUsd(request)).toBeCloseTo(((8 + 250_000 + 64) * 2.5 + 1000 * 15) / 1e6, 12);
+  });
+
+  it('prices by the table it is given', () => {
+    const table = { ...defaultPriceTable, models: { 'house-model': { prices: [{ from: '2026-01-01', input: 1, output: 10, cached: 0.1 }] } } };
+    // 84 input tokens at 1 USD and 256 output tokens at 10 USD per 1M.
+    expect(worstCaseCostUsd(llmRequest('house-model'), table)).toBe(0.002644);
+    expect(worstCaseCostUsd(llmRequest('gemini-2.5-flash'), table)).toBeNull();
   });
 
   it('is null for a model the price table does not know', () => {
