@@ -22,12 +22,9 @@ const maxPendingScores = 1000;
  * shutdown.
  */
 export function createScoreSink(settings: NonNullable<Config['telemetry']['langfuse']>, timeoutMs: number, reporter: FailureReporter) {
-  const client = new LangfuseClient({
-    publicKey: settings.publicKey,
-    secretKey: settings.secretKey,
-    baseUrl: settings.baseUrl,
-    timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
-  });
+  const client = new LangfuseClient({ publicKey: settings.publicKey, secretKey: settings.secretKey, baseUrl: settings.baseUrl });
+  // Per request: @langfuse/client 5.11 only logs its constructor's `timeout`, and would wait 60 s.
+  const requestOptions = { timeoutInSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)) };
   const pending = new Set<Promise<void>>();
   const inOrder = createKeyedSequence();
 
@@ -48,7 +45,7 @@ export function createScoreSink(settings: NonNullable<Config['telemetry']['langf
                 body: { id: score.id, traceId: score.traceId, name: score.name, value: score.value, dataType: 'BOOLEAN', comment: score.comment, metadata: score.metadata },
               },
             ],
-          })
+          }, requestOptions)
           .then((response) => {
             if (response.errors.length > 0) reporter.exportFailed('langfuse', response.errors.length, 'score rejected');
           })
