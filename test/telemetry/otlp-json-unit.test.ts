@@ -105,6 +105,28 @@ describe('OTLP/JSON encoding, byte for byte', () => {
     ]);
   });
 
+  it('writes content after the other attributes, comma-separated, and sizes a span as exactly its JSON with content', () => {
+    const withBoth = spanOf({ attributes: { n: 1, 'langfuse.observation.input': 'prompt', 'langfuse.observation.output': 'answer' } });
+    const contentOnly = spanOf({ attributes: { 'langfuse.observation.input': 'prompt', 'langfuse.observation.output': 'answer' } });
+    const attributesOf = (spans: ReadableSpan[], withContent: boolean) =>
+      (JSON.parse(written(spans, withContent)) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ attributes: Array<{ key: string }> }> }> }> })
+        .resourceSpans[0]!.scopeSpans[0]!.spans.map((span) => span.attributes.map(({ key }) => key));
+    expect(attributesOf([withBoth, contentOnly], true)).toEqual([
+      ['n', 'langfuse.observation.input', 'langfuse.observation.output'],
+      ['langfuse.observation.input', 'langfuse.observation.output'],
+    ]);
+    expect(attributesOf([withBoth, contentOnly], false)).toEqual([['n'], []]);
+    const wrapper = written([], true).length;
+    for (const span of [withBoth, contentOnly]) {
+      // One span alone: the request around it, plus the span's own JSON; a comma more when it has no plain attribute.
+      const encoded = encodeSpan(span, (text) => text);
+      expect(written([span], true).length - written([], true).length).toBe(
+        encoded.size + '{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"researcherai"}}],"droppedAttributesCount":0},"scopeSpans":[{"scope":{"name":"scope-a","version":"1.0.0"},"spans":[]}]}'.length - (encoded.plain === '' ? 1 : 0),
+      );
+    }
+    expect(wrapper).toBe('{"resourceSpans":[]}'.length);
+  });
+
   it('treats only the exact content keys as content', () => {
     const span = spanOf({
       attributes: {
