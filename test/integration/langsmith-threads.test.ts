@@ -2,20 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp } from '../helpers/app.js';
 import { startGeminiFake, type GeminiFake } from '../fakes/gemini.js';
 import { startLangSmithFake, type LangSmithFake, type LangSmithRun } from '../fakes/langsmith.js';
-import { geminiWithLangSmithEnv, issueUsageMetadata } from '../telemetry/langsmith-fixtures.js';
+import { geminiWithLangSmithEnv, issueLlmRunUsage } from '../telemetry/langsmith-fixtures.js';
 
 // One query with a session id, through the whole service, to a LangSmith fake with the multipart endpoint
 // and to one without it (older servers answer 404 there). Usage as in the core issue: prompt 1200 (200
 // cached), candidates 300, thoughts 100, on gemini-2.5-flash.
 const apiKey = 'ls-threads-key';
-const llmUsage = {
-  ...issueUsageMetadata,
-  input_cost: 0.000306,
-  output_cost: 0.001,
-  total_cost: 0.001306,
-  input_cost_details: { cache_read: 0.000006 },
-  output_cost_details: { reasoning: 0.00025 },
-};
+const llmUsage = issueLlmRunUsage;
 
 let gemini: GeminiFake;
 beforeAll(async () => {

@@ -45,6 +45,16 @@ const vote = (overrides: Partial<UserFeedback> = {}): UserFeedback => ({
 
 const settled = async (sink: ReturnType<typeof build>['sink']) => sink.flush(5000);
 
+/** A vote on a known trace, sent while LangSmith stops answering (the project exists already). */
+async function voteOnHangingLangSmith() {
+  await createProject();
+  await fake().setMode('hang');
+  const built = build();
+  built.sink.rememberRoot(traceId, runId);
+  built.sink.record(vote());
+  return built;
+}
+
 afterEach(() => vi.restoreAllMocks());
 
 describe('LangSmith feedback', () => {
@@ -151,11 +161,7 @@ describe('LangSmith feedback', () => {
   });
 
   it('does not report an abandoned vote a second time when its send fails after the flush', async () => {
-    await createProject();
-    await fake().setMode('hang');
-    const { sink, exportFailed } = build();
-    sink.rememberRoot(traceId, runId);
-    sink.record(vote());
+    const { sink, exportFailed } = await voteOnHangingLangSmith();
     await pollUntil(() => fake().requests.length, (count) => count === 2, 5000, (count) => `${count} requests`);
     await sink.flush(50);
     // The SDK retries the aborted project look-up; LangSmith no longer knows the project, so it fails. A
@@ -171,11 +177,7 @@ describe('LangSmith feedback', () => {
   });
 
   it('counts a vote still unsent at shutdown once, and closes its request', async () => {
-    await createProject();
-    await fake().setMode('hang');
-    const { sink, exportFailed } = build();
-    sink.rememberRoot(traceId, runId);
-    sink.record(vote());
+    const { sink, exportFailed } = await voteOnHangingLangSmith();
     // The project was created before the hang: the next request is the project look-up, left unanswered.
     await pollUntil(() => fake().requests.length, (count) => count === 2, 5000, (count) => `${count} requests`);
     await sink.flush(50);

@@ -89,6 +89,16 @@ export const issueUsageMetadata = {
   output_token_details: { reasoning: 100 },
 };
 
+/** The llm run's usage_metadata for the issue's call: input cost with the cached tokens', output cost with the thinking tokens'. */
+export const issueLlmRunUsage = {
+  ...issueUsageMetadata,
+  input_cost: 0.000306,
+  output_cost: 0.001,
+  total_cost: 0.001306,
+  input_cost_details: { cache_read: 0.000006 },
+  output_cost_details: { reasoning: 0.00025 },
+};
+
 /** Service environment for the app with Gemini (no retries) and LangSmith tracing, both at their fakes. */
 export const geminiWithLangSmithEnv = (geminiUrl: string, langsmithUrl: string, apiKey: string): Record<string, string> => ({
   GEMINI_API_KEY: 'test-key',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dottedOrderSegment, runIdFromSpan, startTimeWithOrder } from '../../src/telemetry/sinks/langsmith/ids.js';
 import { buildRuns, rootRunId } from '../../src/telemetry/sinks/langsmith/runs.js';
-import { traceFixture, issueUsageMetadata } from './langsmith-fixtures.js';
+import { traceFixture, issueLlmRunUsage } from './langsmith-fixtures.js';
 
 const context = { project: 'ResearcherAI', environment: 'production' };
 const uuidV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -110,14 +110,7 @@ describe('buildRuns', () => {
   it('records the model call as a chat llm run with thinking counted as output and cache reads inside input', () => {
     const { llm } = buildFixture();
     // Input cost includes the cached tokens' (0.0003 + 0.000006), output cost the thinking tokens' (0.00075 + 0.00025).
-    const usage = {
-      ...issueUsageMetadata,
-      input_cost: 0.000306,
-      output_cost: 0.001,
-      total_cost: 0.001306,
-      input_cost_details: { cache_read: 0.000006 },
-      output_cost_details: { reasoning: 0.00025 },
-    };
+    const usage = issueLlmRunUsage;
     expect(llm.run_type).toBe('llm');
     expect(llm.inputs).toEqual({
       messages: [
