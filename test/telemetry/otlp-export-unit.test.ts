@@ -1,6 +1,4 @@
-import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +7,7 @@ import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js'
 import { createFailureReporter } from '../../src/telemetry/support/failure-reporter.js';
 import { pollUntil } from '../fakes/http-fake.js';
 import { answerThenBreakOff } from '../helpers/broken-answer.js';
+import { listenCountingConnections } from '../helpers/counting-server.js';
 import { seriesValueOrZero } from '../helpers/metrics-text.js';
 import { startFirstByteServer } from '../helpers/first-byte-server.js';
 
@@ -38,17 +37,7 @@ async function startEndpoint(answers: Answer[]) {
       else if (answer !== 'hang') response.writeHead(answer).end();
     });
   });
-  const connections = { opened: 0, open: 0 };
-  server.on('connection', (socket) => {
-    connections.opened += 1;
-    connections.open += 1;
-    socket.on('close', () => (connections.open -= 1));
-  });
-  // Idle sockets stay open until the client closes them.
-  server.keepAliveTimeout = 600_000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { base, connections } = await listenCountingConnections(server);
   return {
     base,
     received,
