@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { measureRun, query, type RunContext, type RunSample } from './http-runs.js';
 import { startServer, type RunningServer } from './server.js';
 import { round } from './stats.js';
@@ -14,7 +17,17 @@ export interface HungSinksResult extends RunSample {
   /** Peak RSS with hung sinks minus RSS when they started hanging, heap growth under load included. */
   rssGrowthRawMb: number;
   healthyRps: number;
+  /** With `probe`: the heap before and after a full GC forced at the end of the hang (bench/gc-probe.mjs). */
+  gcProbe?: string;
 }
+
+export interface HungSinksOptions {
+  /** Service variables set last, e.g. smaller queues. */
+  env?: Record<string, string>;
+  probe?: boolean;
+}
+
+const gcProbe = fileURLToPath(new URL('./gc-probe.mjs', import.meta.url));
 
 async function withRssPeak<T>(server: RunningServer, work: () => Promise<T>): Promise<[T, number]> {
   let peak = server.rssMb();
@@ -37,14 +50,10 @@ export async function measureHungSinks(
   durationS: number,
   warmupS: number,
   logDir: string,
-  env?: Record<string, string>,
+  { env, probe = false }: HungSinksOptions = {},
 ): Promise<HungSinksResult> {
-  const server = await startServer(
-    { name: 'g-hung-sinks', llm: 'offline', sinks: true, env },
-    ctx.fakes.urls,
-    logDir,
-    process.env.BENCH_HUNG_GC_PROBE ? ['--expose-gc', '--import', process.env.BENCH_HUNG_GC_PROBE] : [],
-  );
+  const name = 'g-hung-sinks';
+  const server = await startServer({ name, llm: 'offline', sinks: true, env }, ctx.fakes.urls, logDir, probe ? ['--expose-gc', '--import', gcProbe] : []);
   try {
     await measureRun(server, query, warmupS, 0, { ...ctx, settleMs: 0 });
     const [healthy, rssHealthyPeakMb] = await withRssPeak(server, () => measureRun(server, query, durationS, 1, ctx));
@@ -53,13 +62,11 @@ export async function measureHungSinks(
     // No sink receives anything, so no settle time is needed to count it.
     const [run, rssPeakMb] = await withRssPeak(server, () => measureRun(server, query, durationS, 2, { ...ctx, settleMs: 0 }));
     const rssAfterMb = server.rssMb();
-    if (process.env.BENCH_HUNG_GC_PROBE) {
+    let probed: string | undefined;
+    if (probe) {
       process.kill(server.pid, 'SIGUSR2');
       await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
-    if (process.env.BENCH_HUNG_METRICS) {
-      const text = await (await fetch(`${server.url}/metrics`)).text();
-      console.error(text.split('\n').filter((line) => /^(nodejs_heap_size|nodejs_external|process_resident|nodejs_heap_space_size_used|telemetry_dropped)/.test(line)).join('\n'));
+      probed = readFileSync(join(logDir, `${name}.log`), 'utf8').split('\n').findLast((line) => line.startsWith('GC_PROBE '));
     }
     const { sinkItemsPerRequest: _nothing, ...sample } = run;
     return {
@@ -71,6 +78,7 @@ export async function measureHungSinks(
       rssGrowthMb: round(rssPeakMb - rssHealthyPeakMb),
       rssGrowthRawMb: round(rssPeakMb - rssHealthyMb),
       healthyRps: round(healthy.rps),
+      ...(probed ? { gcProbe: probed.slice('GC_PROBE '.length) } : {}),
     };
   } finally {
     await ctx.fakes.setMode('ok');
