@@ -63,7 +63,7 @@ function encodeAttributes(attributes: Attributes, mask: MaskText): string {
 export function encodeSpan(span: ReadableSpan, mask: MaskText): EncodedSpan {
   const context = span.spanContext();
   const parent = span.parentSpanContext;
-  let plain = '';
+  const plainAttributes: string[] = [];
   const content: string[] = [];
   let size = 0;
   for (const key of Object.keys(span.attributes)) {
@@ -71,8 +71,9 @@ export function encodeSpan(span: ReadableSpan, mask: MaskText): EncodedSpan {
     if (contentAttributePattern.test(key)) {
       content.push(attribute);
       size += attribute.length + 1;
-    } else plain = plain === '' ? attribute : `${plain},${attribute}`;
+    } else plainAttributes.push(attribute);
   }
+  const plain = plainAttributes.join(',');
   const events = span.events
     .map(
       (event) =>

@@ -10,11 +10,8 @@ import { createRunIngestTransport } from './transport.js';
 import type { RecordSink } from '../../types.js';
 import { createRedactor } from '../../support/redact.js';
 
-/** A finished trace as it waits in the queue: its runs' JSON, and their size in characters. */
-interface SerializedTrace {
-  runs: SerializedRun[];
-  size: number;
-}
+/** A finished trace as it waits in the queue: its runs' JSON. */
+type SerializedTrace = SerializedRun[];
 
 export type LangSmithSettings = NonNullable<Config['telemetry']['langsmith']>;
 
@@ -62,10 +59,10 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
   const context = { project: settings.project, environment: options.environment };
   const redact = createRedactor(options.redactPatterns ?? []);
   const feedback = createLangSmithFeedback({ settings, requestTimeoutMs: options.requestTimeoutMs, reporter, redact, client: options.client });
-  const runCount = (traces: SerializedTrace[]) => traces.reduce((sum, trace) => sum + trace.runs.length, 0);
+  const runCount = (traces: SerializedTrace[]) => traces.reduce((sum, trace) => sum + trace.length, 0);
 
   async function postRuns(traces: SerializedTrace[], abandoned: AbortSignal): Promise<void> {
-    const runs = traces.flatMap((trace) => trace.runs);
+    const runs = traces.flat();
     const request = transport.encode(runs);
     if (request.encoded.body.length > maxBatchBytes && traces.length > 1) {
       const half = Math.ceil(traces.length / 2);
@@ -95,7 +92,7 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
       },
       dropped: (trace) => reporter.exportFailed('langsmith', runCount([trace]), 'run queue full'),
       abandoned: (traces) => reporter.exportFailed('langsmith', runCount(traces), 'runs still unsent at the flush deadline'),
-      sizeOf: (trace) => trace.size,
+      sizeOf: (trace) => trace.reduce((sum, run) => sum + run.json.length, 0),
     },
   );
 
@@ -108,8 +105,7 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
     serializing = undefined;
     for (const trace of finishedTraces.splice(0)) {
       try {
-        const runs = serializeRuns(redact(buildRuns(trace, context)));
-        sender.enqueue({ runs, size: runs.reduce((sum, run) => sum + run.json.length, 0) });
+        sender.enqueue(serializeRuns(redact(buildRuns(trace, context))));
       } catch (error) {
         // Off the fan-out's guard here: counted the same way, and the process goes on.
         reporter.internalError('langsmith', error);
