@@ -229,7 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     telemetry: {
       exportTimeoutMs: raw.TELEMETRY_EXPORT_TIMEOUT_MS,
       queueSize: raw.TELEMETRY_QUEUE_SIZE,
-      /** Each export queue's bound in size (characters of the JSON or text it holds), besides its count. */
+      /** Each export queue's bound in size (bytes of the UTF-8 JSON it holds), besides its count. */
       queueBytes: raw.TELEMETRY_QUEUE_MB * 1024 * 1024,
       captureContent: raw.CAPTURE_CONTENT,
       redactPatterns: raw.REDACT_PATTERNS.map((pattern) => new RegExp(pattern, 'g')),

@@ -26,4 +26,15 @@ describe('BufferWriter', () => {
     expect(allocations.mock.calls.map(([size]) => size)).toEqual([1024, 2048, 4096, 8192, 16_384, 32_768, 65_536]);
     expect(writer.bytes()).toHaveLength(65_536);
   });
+
+  it('appends bytes encoded earlier between strings, growing to fit them', () => {
+    const writer = new BufferWriter(2);
+    writer.write('[');
+    writer.writeBytes(Buffer.from('"é€"'));
+    writer.write(',');
+    writer.writeBytes(Buffer.from('1'));
+    writer.write(']');
+    expect(writer.bytes().toString('utf8')).toBe('["é€",1]');
+    expect(writer.bytes()).toHaveLength(11);
+  });
 });

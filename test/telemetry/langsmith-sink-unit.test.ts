@@ -18,14 +18,14 @@ async function emit(observer: ReturnType<typeof observe>['observer'], trace: Tra
   await serialised();
 }
 
-/** A fixture trace with a prompt of `characters` characters. */
-function traceWithPrompt(n: number, characters: number): TraceFixture {
+/** A fixture trace with a prompt of `characters` times `character`. */
+function traceWithPrompt(n: number, characters: number, character = 'p'): TraceFixture {
   const trace = traceFixture(traceId(n));
-  trace.llm = { ...trace.llm, request: { ...trace.llm.request, prompt: 'p'.repeat(characters) } };
+  trace.llm = { ...trace.llm, request: { ...trace.llm.request, prompt: character.repeat(characters) } };
   return trace;
 }
 
-/** How many characters of run JSON `trace` holds in the queue, measured by queueing it alone. */
+/** How many bytes of run JSON `trace` holds in the queue, measured by queueing it alone. */
 async function queuedSize(trace: TraceFixture): Promise<number> {
   const { observer } = observe();
   await emit(observer, trace);
@@ -37,9 +37,10 @@ afterEach(() => {
 });
 
 describe('LangSmith sink, queue size and timing', () => {
-  it('queues a trace as its runs’ JSON, the prompt counted once per character', async () => {
+  it('queues a trace as its runs’ JSON in UTF-8, the prompt counted once, in bytes', async () => {
     const base = await queuedSize(traceWithPrompt(1, 0));
     expect(await queuedSize(traceWithPrompt(1, 1000))).toBe(base + 1000);
+    expect(await queuedSize(traceWithPrompt(1, 1000, '€'))).toBe(base + 3000);
   });
 
   it('counts a trace whose runs cannot be serialised as an internal error, and queues the next one', async () => {
@@ -53,7 +54,7 @@ describe('LangSmith sink, queue size and timing', () => {
     expect(observer.pendingTraces).toBe(1);
   });
 
-  it('keeps queued traces up to their size bound, 8 MiB by default, and turns away the trace one character beyond', async () => {
+  it('keeps queued traces up to their size bound, 8 MiB by default, and turns away the trace one byte beyond', async () => {
     const bound = 8 * 1024 * 1024;
     const half = bound / 2 - (await queuedSize(traceWithPrompt(1, 0)));
     const atBound = observe();

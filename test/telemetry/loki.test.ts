@@ -49,15 +49,17 @@ describe('Loki stream', () => {
     expect(await counted('telemetry_export_failures_total')).toBe(0);
   });
 
-  it('keeps the first lines up to its bounds in lines and in characters, and counts the ones it turns away', async () => {
-    const line = (n: number) => warnLine.replace('no span here', `line ${n}`);
+  it('keeps the first lines up to its bounds in lines and in bytes of their entries, and counts the ones it turns away', async () => {
+    // Mostly beyond ASCII (3 bytes a character): a bound counted in characters would let a third line in.
+    const line = (n: number) => warnLine.replace('no span here', `line ${n} ${'€'.repeat(40)}`);
+    const entryBytes = (text: string) => Buffer.byteLength(`["1795796848500000000",${JSON.stringify(text)}]`);
     const byCount = lokiStream({ maxBufferedLines: 2 });
-    const byCharacters = lokiStream({ maxBufferedBytes: 2 * line(1).length });
-    for (const { stream } of [byCount, byCharacters]) for (let n = 1; n <= 4; n += 1) stream.write(`${line(n)}\n`);
+    const byBytes = lokiStream({ maxBufferedBytes: entryBytes(line(1)) + entryBytes(line(2)) });
+    for (const { stream } of [byCount, byBytes]) for (let n = 1; n <= 4; n += 1) stream.write(`${line(n)}\n`);
     expect(await byCount.counted('telemetry_dropped_total')).toBe(2);
-    expect(await byCharacters.counted('telemetry_dropped_total')).toBe(2);
+    expect(await byBytes.counted('telemetry_dropped_total')).toBe(2);
     await loki.reset();
-    for (const { stream } of [byCount, byCharacters]) {
+    for (const { stream } of [byCount, byBytes]) {
       stream.end();
       await once(stream, 'close');
     }

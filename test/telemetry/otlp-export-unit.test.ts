@@ -167,9 +167,10 @@ describe('OTLP export processor', () => {
 
   it('drops spans beyond the queue’s size in bytes, and takes them again once a batch went out', async () => {
     const jaeger = await endpoint([200]);
-    const { processor, tracer, counted } = exporter([{ sink: 'otlp', url: jaeger.base, accept: () => true, withContent: true }], { maxQueueBytes: 15_000 });
+    const { processor, tracer, counted } = exporter([{ sink: 'otlp', url: jaeger.base, accept: () => true, withContent: true }], { maxQueueBytes: 45_000 });
+    // Three bytes a character: a bound counted in characters would take 'big 2' too.
     const endWithInput = (name: string, characters: number) =>
-      tracer.startSpan(name, { attributes: { 'langfuse.observation.input': 'x'.repeat(characters) } }).end();
+      tracer.startSpan(name, { attributes: { 'langfuse.observation.input': '€'.repeat(characters) } }).end();
     endWithInput('big 1', 10_000);
     endWithInput('big 2', 10_000);
     endWithInput('small', 10);

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { BufferWriter } from '../support/buffer-writer.js';
+import { ByteArena } from '../support/byte-arena.js';
 import type { FailureReporter } from '../support/failure-reporter.js';
 
 export interface LokiStreamOptions {
@@ -13,7 +14,7 @@ export interface LokiStreamOptions {
   intervalMs?: number;
   /** Lines waiting for the next push; beyond it new lines are dropped and counted. */
   maxBufferedLines?: number;
-  /** The same bound in characters of the lines. */
+  /** The same bound in bytes of the encoded lines. */
   maxBufferedBytes?: number;
   /** Bound on the last push at close: the process is about to exit. */
   closeTimeoutMs?: number;
@@ -23,10 +24,11 @@ const lokiLevels: Record<string, string> = { '10': 'debug', '20': 'debug', '30':
 
 interface BufferedLine {
   level: string;
-  nanos: string;
-  line: string;
-  /** `{"trace_id":…,"span_id":…}` as JSON, or '' when the line was written outside a span. */
-  metadata: string;
+  /**
+   * The line's entry in its stream's `values`, `["<ns>","<line>",{"trace_id":…,"span_id":…}]` (no metadata
+   * outside a span), already UTF-8: it waits up to a second outside V8's heap, and its size is exact.
+   */
+  entry: Buffer;
 }
 
 // pino writes `{"level":30,"time":1795796848491,…` and, inside a span, `"meta":{"trace_id":"…","span_id":"…"}`.
@@ -34,9 +36,10 @@ const levelAndTime = /^\{"level":(\d+),"time":(\d+)/;
 const metaPrefix = '"meta":{"trace_id":"';
 
 /**
- * pino's destination for Loki, on the main thread: each line is kept as pino wrote it (level, time and
- * trace ids read from its fixed prefix and `meta`, never parsed), and once per interval the buffered
- * lines go out as one JSON push, grouped by level, with the trace and span ids as structured metadata.
+ * pino's destination for Loki, on the main thread: each line becomes its Loki entry as it is written
+ * (level, time and trace ids read from pino's fixed prefix and `meta`, never parsed; the line itself
+ * kept as pino wrote it), and once per interval the buffered entries go out as one JSON push, grouped
+ * by level, with the trace and span ids as structured metadata.
  * It replaces pino-loki in a worker thread, which parsed and re-serialised every line there (on the
  * same core) and cost more than the lines themselves (docs/BENCHMARKS.md). Failed pushes and dropped
  * lines are counted; nothing is retried, as with pino-loki.
@@ -47,6 +50,7 @@ export class LokiStream extends EventEmitter {
   private readonly timer: NodeJS.Timeout;
   private readonly agent: http.Agent;
   private readonly body = new BufferWriter();
+  private readonly arena = new ByteArena(256 * 1024);
   private pushing: Promise<void> | undefined;
   private readonly pushUrl: URL;
   private readonly labelsJson: string;
@@ -64,18 +68,19 @@ export class LokiStream extends EventEmitter {
     const line = chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk;
     // A full buffer turns the new line away: evicting the oldest would make garbage of a long-lived line
     // for every new one, which during an outage grows the heap far beyond the bound (batch-sender.ts).
-    if (
-      this.buffered.length >= (this.options.maxBufferedLines ?? 10_000) ||
-      this.bufferedBytes + line.length > (this.options.maxBufferedBytes ?? Infinity)
-    ) {
-      this.options.reporter.dropped('loki', 1);
-      return true;
-    }
+    if (this.buffered.length >= (this.options.maxBufferedLines ?? 10_000)) return this.drop();
     const head = levelAndTime.exec(line);
     const metaAt = line.indexOf(metaPrefix);
-    const ids = metaAt < 0 ? '' : line.slice(metaAt + 7, line.indexOf('}', metaAt) + 1);
-    this.bufferedBytes += line.length;
-    this.buffered.push({ level: lokiLevels[head?.[1] ?? '30'] ?? 'info', nanos: `${head?.[2] ?? Date.now()}000000`, line, metadata: ids });
+    const metadata = metaAt < 0 ? '' : `,${line.slice(metaAt + 7, line.indexOf('}', metaAt) + 1)}`;
+    const entry = this.arena.encode(`["${head?.[2] ?? Date.now()}000000",${JSON.stringify(line)}${metadata}]`);
+    if (this.bufferedBytes + entry.length > (this.options.maxBufferedBytes ?? Infinity)) return this.drop();
+    this.bufferedBytes += entry.length;
+    this.buffered.push({ level: lokiLevels[head?.[1] ?? '30'] ?? 'info', entry });
+    return true;
+  }
+
+  private drop(): boolean {
+    this.options.reporter.dropped('loki', 1);
     return true;
   }
 
@@ -120,8 +125,9 @@ export class LokiStream extends EventEmitter {
     for (const [level, entries] of byLevel) {
       body.write(`${firstStream ? '' : ','}{"stream":{${this.labelsJson},"level":"${level}"},"values":[`);
       firstStream = false;
-      entries.forEach((entry, index) => {
-        body.write(`${index === 0 ? '' : ','}["${entry.nanos}",${JSON.stringify(entry.line)}${entry.metadata ? `,${entry.metadata}` : ''}]`);
+      entries.forEach(({ entry }, index) => {
+        if (index > 0) body.write(',');
+        body.writeBytes(entry);
       });
       body.write(']}');
     }

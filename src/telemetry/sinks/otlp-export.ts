@@ -5,6 +5,7 @@ import pRetry from 'p-retry';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ExportSinkName, FailureReporter } from '../support/failure-reporter.js';
 import { BufferWriter } from '../support/buffer-writer.js';
+import { ByteArena } from '../support/byte-arena.js';
 import { encodeSpan, writeTraceRequest, type EncodedSpan } from './otlp-json.js';
 
 const retryableStatuses = new Set([429, 502, 503, 504]);
@@ -22,7 +23,7 @@ export interface OtlpExportOptions {
   destinations: OtlpDestination[];
   /** Spans waiting for export; beyond it new spans are dropped and counted for each destination they were for. */
   maxQueueSize: number;
-  /** The same bound in encoded size (UTF-16 code units of the queued JSON), whichever is reached first. */
+  /** The same bound in bytes of the queued JSON, whichever is reached first. */
   maxQueueBytes: number;
   maxExportBatchSize: number;
   scheduledDelayMillis: number;
@@ -55,6 +56,8 @@ export class OtlpExportProcessor implements SpanProcessor {
   private readonly agents = new Map<string, http.Agent>();
   // One request body buffer per destination, reused: safe because a destination has one post in flight.
   private readonly bodies = new Map<string, BufferWriter>();
+  private readonly arena = new ByteArena();
+  private readonly encodeBytes = (text: string) => this.arena.encode(text);
 
   constructor(private readonly options: OtlpExportOptions) {}
 
@@ -68,7 +71,7 @@ export class OtlpExportProcessor implements SpanProcessor {
     if (!accepted.includes(true)) return;
     // Full by count: dropped before paying for the encoding.
     if (this.queue.length >= this.options.maxQueueSize) return this.drop(accepted);
-    const encoded = encodeSpan(span, this.options.maskText);
+    const encoded = encodeSpan(span, this.options.maskText, this.encodeBytes);
     if (this.queuedBytes + encoded.size > this.options.maxQueueBytes) return this.drop(accepted);
     this.queue.push({ encoded, accepted });
     this.queuedBytes += encoded.size;

@@ -7,20 +7,20 @@ export const contentAttributePattern = /^(langfuse\.(observation|trace)\.(input|
 
 /**
  * One span turned into OTLP/JSON once, in pieces, as soon as it ends: every destination's request is then
- * a concatenation, and the queue holds a few flat strings instead of the span's object graph (cheaper to
- * keep alive, and its size is known). `content` holds the prompt and answer attributes apart, so the
+ * a concatenation. The pieces are UTF-8 bytes, not strings: what waits in the queue for up to a second
+ * lives outside V8's heap, so the collector neither copies nor promotes it, the strings that built it die
+ * young, and the queue's size is exact. `content` holds the prompt and answer attributes apart, so the
  * content-free view costs no second pass.
  */
 export interface EncodedSpan {
   resource: string;
   scope: string;
-  head: string;
-  /** The other attributes, comma-separated (small: joined once). */
-  plain: string;
-  /** Each content attribute apart (large: never copied into a joined string). */
-  content: string[];
-  tail: string;
-  /** UTF-16 code units held, the measure of the queue's byte bound. */
+  /** Up to and including the non-content attributes. */
+  head: Buffer;
+  /** Each content attribute apart, with the comma that separates it from what precedes it. */
+  content: Buffer[];
+  tail: Buffer;
+  /** Bytes held, the measure of the queue's size bound. */
   size: number;
 }
 
@@ -59,21 +59,25 @@ function encodeAttributes(attributes: Attributes, mask: MaskText): string {
     .join(',');
 }
 
-/** Encodes a span's pieces, masking every string (attributes, events, status message) with `mask`. */
-export function encodeSpan(span: ReadableSpan, mask: MaskText): EncodedSpan {
+type EncodeBytes = (text: string) => Buffer;
+const ownBuffer: EncodeBytes = (text) => Buffer.from(text);
+
+/**
+ * Encodes a span's pieces, masking every string (attributes, events, status message) with `mask`;
+ * `encode` turns each piece into bytes (the exporter's ByteArena).
+ */
+export function encodeSpan(span: ReadableSpan, mask: MaskText, encode: EncodeBytes = ownBuffer): EncodedSpan {
   const context = span.spanContext();
   const parent = span.parentSpanContext;
   const plainAttributes: string[] = [];
-  const content: string[] = [];
-  let size = 0;
+  const contentAttributes: string[] = [];
   for (const key of Object.keys(span.attributes)) {
     const attribute = encodeAttribute(key, span.attributes[key], mask);
-    if (contentAttributePattern.test(key)) {
-      content.push(attribute);
-      size += attribute.length + 1;
-    } else plainAttributes.push(attribute);
+    if (contentAttributePattern.test(key)) contentAttributes.push(attribute);
+    else plainAttributes.push(attribute);
   }
   const plain = plainAttributes.join(',');
+  const content = contentAttributes.map((attribute, index) => encode(index > 0 || plain !== '' ? `,${attribute}` : attribute));
   const events = span.events
     .map(
       (event) =>
@@ -89,19 +93,21 @@ export function encodeSpan(span: ReadableSpan, mask: MaskText): EncodedSpan {
     )
     .join(',');
   const status = span.status.message === undefined ? `{"code":${span.status.code}}` : `{"code":${span.status.code},"message":${JSON.stringify(mask(span.status.message))}}`;
-  const head =
+  const head = encode(
     `{"traceId":"${context.traceId}","spanId":"${context.spanId}",${parent?.spanId ? `"parentSpanId":"${parent.spanId}",` : ''}` +
-    `${context.traceState ? `"traceState":${JSON.stringify(context.traceState.serialize())},` : ''}` +
-    `"name":${JSON.stringify(span.name)},"kind":${span.kind + 1},"startTimeUnixNano":"${nanos(span.startTime)}","endTimeUnixNano":"${nanos(span.endTime)}","attributes":[`;
-  const tail = `],"droppedAttributesCount":${span.droppedAttributesCount},"events":[${events}],"droppedEventsCount":${span.droppedEventsCount},"status":${status},"links":[${links}],"droppedLinksCount":${span.droppedLinksCount},"flags":${spanFlags(context.traceFlags, parent?.isRemote)}}`;
+      `${context.traceState ? `"traceState":${JSON.stringify(context.traceState.serialize())},` : ''}` +
+      `"name":${JSON.stringify(span.name)},"kind":${span.kind + 1},"startTimeUnixNano":"${nanos(span.startTime)}","endTimeUnixNano":"${nanos(span.endTime)}","attributes":[${plain}`,
+  );
+  const tail = encode(
+    `],"droppedAttributesCount":${span.droppedAttributesCount},"events":[${events}],"droppedEventsCount":${span.droppedEventsCount},"status":${status},"links":[${links}],"droppedLinksCount":${span.droppedLinksCount},"flags":${spanFlags(context.traceFlags, parent?.isRemote)}}`,
+  );
   return {
     resource: resourceJson(span),
     scope: scopeJson(span),
     head,
-    plain,
     content,
     tail,
-    size: size + head.length + plain.length + tail.length,
+    size: content.reduce((sum, piece) => sum + piece.length, head.length + tail.length),
   };
 }
 
@@ -143,18 +149,11 @@ export function writeTraceRequest(out: BufferWriter, spans: EncodedSpan[], withC
   out.write(']}');
 }
 
-// Pieces are written one by one: joining them first would copy the prompt and answer once more.
-function writeSpan(out: BufferWriter, { head, plain, content, tail }: EncodedSpan, withContent: boolean, first: boolean): void {
+function writeSpan(out: BufferWriter, { head, content, tail }: EncodedSpan, withContent: boolean, first: boolean): void {
   if (!first) out.write(',');
-  out.write(head);
-  if (plain !== '') out.write(plain);
-  if (withContent) {
-    content.forEach((attribute, index) => {
-      if (index > 0 || plain !== '') out.write(',');
-      out.write(attribute);
-    });
-  }
-  out.write(tail);
+  out.writeBytes(head);
+  if (withContent) for (const attribute of content) out.writeBytes(attribute);
+  out.writeBytes(tail);
 }
 
 const encodedScopes = new WeakMap<object, string>();

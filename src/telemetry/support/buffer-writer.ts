@@ -22,6 +22,12 @@ export class BufferWriter {
     this.length += this.buffer.write(text, this.length);
   }
 
+  /** Appends bytes encoded earlier (a queued span or run). */
+  writeBytes(bytes: Buffer): void {
+    this.ensure(this.length + bytes.length);
+    this.length += bytes.copy(this.buffer, this.length);
+  }
+
   bytes(): Buffer {
     return this.buffer.subarray(0, this.length);
   }

@@ -9,6 +9,7 @@ import { buildRuns, rootRunId, type TraceRecords } from './runs.js';
 import { createRunIngestTransport } from './transport.js';
 import type { RecordSink } from '../../types.js';
 import { createRedactor } from '../../support/redact.js';
+import { ByteArena } from '../../support/byte-arena.js';
 
 /** A finished trace as it waits in the queue: its runs' JSON. */
 type SerializedTrace = SerializedRun[];
@@ -25,7 +26,7 @@ export interface LangSmithSinkOptions {
   requestTimeoutMs: number;
   /** Finished traces waiting to be posted. */
   maxQueuedTraces?: number;
-  /** The same bound in characters of their runs' JSON (the SDK's default cap is 1 GiB; a service keeps far less). */
+  /** The same bound in bytes of their runs' JSON (the SDK's default cap is 1 GiB; a service keeps far less). */
   maxQueuedBytes?: number;
   /** Traces per post. */
   batchTraces?: number;
@@ -97,15 +98,17 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
   );
 
   // A finished trace becomes its runs' JSON right after the response (the next turn of the event loop):
-  // the queue then holds flat text of known size, and the records' objects die young.
+  // the queue then holds bytes of known size outside the heap, and the records' objects die young.
   const finishedTraces: TraceRecords[] = [];
+  const arena = new ByteArena();
+  const encodeBytes = (text: string) => arena.encode(text);
   let serializing: NodeJS.Immediate | undefined;
   function serializeFinished() {
     clearImmediate(serializing);
     serializing = undefined;
     for (const trace of finishedTraces.splice(0)) {
       try {
-        sender.enqueue(serializeRuns(redact(buildRuns(trace, context))));
+        sender.enqueue(serializeRuns(redact(buildRuns(trace, context)), encodeBytes));
       } catch (error) {
         // Off the fan-out's guard here: counted the same way, and the process goes on.
         reporter.internalError('langsmith', error);
@@ -137,7 +140,7 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
     get pendingTraces() {
       return buffer.size + finishedTraces.length + sender.queued;
     },
-    /** Characters of run JSON waiting in the queue, the measure of its size bound. */
+    /** Bytes of run JSON waiting in the queue, the measure of its size bound. */
     get queuedBytes() {
       return sender.queuedBytes;
     },

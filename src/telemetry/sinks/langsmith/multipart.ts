@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { RunCreate } from 'langsmith/schemas';
 
-/** A run already turned into its JSON, as it waits in the queue: flat text, whose size is known. */
+/**
+ * A run already turned into its JSON, as it waits in the queue: UTF-8 bytes, outside V8's heap (the
+ * collector neither copies nor promotes them while they wait), whose size is exact.
+ */
 export interface SerializedRun {
   id: string;
-  json: string;
+  json: Buffer;
 }
 
 export interface EncodedRuns {
@@ -12,7 +15,9 @@ export interface EncodedRuns {
   contentType: string;
 }
 
-export const serializeRuns = (runs: RunCreate[]): SerializedRun[] => runs.map((run) => ({ id: run.id as string, json: JSON.stringify(run) }));
+/** `encode` turns each run's JSON into bytes (the sink's ByteArena). */
+export const serializeRuns = (runs: RunCreate[], encode: (text: string) => Buffer = (text) => Buffer.from(text)): SerializedRun[] =>
+  runs.map((run) => ({ id: run.id as string, json: encode(JSON.stringify(run)) }));
 
 /**
  * The runs as LangSmith's `POST /runs/multipart` takes them: one `post.<run id>` part per run holding the
@@ -28,26 +33,29 @@ export function encodeMultipartRuns(runs: SerializedRun[]): EncodedRuns {
   const heads: string[] = [];
   let size = 0;
   for (const { id, json } of runs) {
-    const bytes = Buffer.byteLength(json);
-    const head = `--${boundary}\r\nContent-Disposition: form-data; name="post.${id}"\r\nContent-Type: application/json; length=${bytes}\r\n\r\n`;
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="post.${id}"\r\nContent-Type: application/json; length=${json.length}\r\n\r\n`;
     heads.push(head);
-    // Only the JSON may hold characters beyond ASCII; the framing around it is one byte per character.
-    size += head.length + bytes + 2;
+    // The framing is ASCII: one byte per character.
+    size += head.length + json.length + 2;
   }
   const closing = `--${boundary}--\r\n`;
   const body = Buffer.allocUnsafe(size + closing.length);
   let offset = 0;
   runs.forEach(({ json }, index) => {
     offset += body.write(heads[index]!, offset, 'latin1');
-    offset += body.write(json, offset, 'utf8');
+    offset += json.copy(body, offset);
     offset += body.write('\r\n', offset, 'latin1');
   });
   body.write(closing, offset, 'latin1');
   return { body, contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
+const batchOpen = Buffer.from('{"post":[');
+const comma = Buffer.from(',');
+const batchClose = Buffer.from('],"patch":[]}');
+
 /** The same runs as the JSON body of `POST /runs/batch`, for servers without the multipart endpoint. */
-export const encodeBatchRuns = (runs: SerializedRun[]): EncodedRuns => ({
-  body: Buffer.from(`{"post":[${runs.map(({ json }) => json).join(',')}],"patch":[]}`),
-  contentType: 'application/json',
-});
+export function encodeBatchRuns(runs: SerializedRun[]): EncodedRuns {
+  const runList = runs.flatMap(({ json }, index) => (index === 0 ? [json] : [comma, json]));
+  return { body: Buffer.concat([batchOpen, ...runList, batchClose]), contentType: 'application/json' };
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ByteArena } from '../../src/telemetry/support/byte-arena.js';
+
+describe('ByteArena', () => {
+  it('encodes each piece as UTF-8 into one shared slab, back to back', () => {
+    const arena = new ByteArena(1024);
+    const first = arena.encode('{"a":"é€😀"}');
+    const second = arena.encode('[1]');
+    expect(first.toString('utf8')).toBe('{"a":"é€😀"}');
+    expect(first).toHaveLength(Buffer.byteLength('{"a":"é€😀"}'));
+    expect(second.toString('utf8')).toBe('[1]');
+    expect(second.buffer).toBe(first.buffer);
+    expect(second.byteOffset).toBe(first.byteOffset + first.length);
+  });
+
+  it('starts a new slab when a piece might not fit (3 bytes a character), leaving earlier views intact', () => {
+    const arena = new ByteArena(3000);
+    // 28 pieces of 100 bytes leave 200 bytes: enough for the next 100 ASCII characters, but not for the 300
+    // bytes they could take.
+    const pieces = Array.from({ length: 29 }, (_, n) => arena.encode(String(n).padStart(100, '-')));
+    expect(new Set(pieces.slice(0, 28).map((view) => view.buffer)).size).toBe(1);
+    expect(pieces[28]!.buffer).not.toBe(pieces[0]!.buffer);
+    expect(pieces[28]!.byteOffset).toBe(0);
+    expect(pieces.map((view) => view.toString())).toEqual(Array.from({ length: 29 }, (_, n) => String(n).padStart(100, '-')));
+  });
+
+  it('gives a piece that does not fit and is larger than an eighth of a slab its own buffer, and keeps filling the slab', () => {
+    const arena = new ByteArena(1024);
+    // 22 pieces of 42 characters (at most 126 bytes each) leave 100 bytes.
+    const filled = Array.from({ length: 22 }, () => arena.encode('a'.repeat(42)));
+    const large = arena.encode('b'.repeat(43));
+    const next = arena.encode('c');
+    expect(large.buffer).not.toBe(filled[0]!.buffer);
+    expect(large.toString()).toBe('b'.repeat(43));
+    expect(next.buffer).toBe(filled[0]!.buffer);
+    expect(next.byteOffset).toBe(filled[0]!.byteOffset + 22 * 42);
+  });
+});
