@@ -118,10 +118,10 @@ describe('OTLP/JSON encoding, byte for byte', () => {
     expect(attributesOf([withBoth, contentOnly], false)).toEqual([['n'], []]);
     const wrapper = written([], true).length;
     for (const span of [withBoth, contentOnly]) {
-      // One span alone: the request around it, plus the span's own JSON; a comma more when it has no plain attribute.
+      // One span alone: the request around it, plus exactly the bytes its size counts.
       const encoded = encodeSpan(span, (text) => text);
       expect(written([span], true).length - written([], true).length).toBe(
-        encoded.size + '{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"researcherai"}}],"droppedAttributesCount":0},"scopeSpans":[{"scope":{"name":"scope-a","version":"1.0.0"},"spans":[]}]}'.length - (encoded.plain === '' ? 1 : 0),
+        encoded.size + '{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"researcherai"}}],"droppedAttributesCount":0},"scopeSpans":[{"scope":{"name":"scope-a","version":"1.0.0"},"spans":[]}]}'.length,
       );
     }
     expect(wrapper).toBe('{"resourceSpans":[]}'.length);
