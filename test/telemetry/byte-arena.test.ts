@@ -35,4 +35,19 @@ describe('ByteArena', () => {
     expect(next.buffer).toBe(filled[0]!.buffer);
     expect(next.byteOffset).toBe(filled[0]!.byteOffset + 22 * 42);
   });
+
+  it('writes several pieces back to back as one view, and judges their room by their sum', () => {
+    const arena = new ByteArena(1024);
+    const first = arena.encode('["', '€'.repeat(10), '"]');
+    expect(first.toString()).toBe(`["${'€'.repeat(10)}"]`);
+    expect(first).toHaveLength(34);
+    // 34 + 21 pieces of 42 bytes leave 108 bytes: room for either of the next two pieces (60 bytes at
+    // most each), not for both.
+    const filled = Array.from({ length: 21 }, () => arena.encode('a'.repeat(42)));
+    expect(filled[20]!.buffer).toBe(first.buffer);
+    const pair = arena.encode('x'.repeat(20), 'y'.repeat(20));
+    expect(pair.buffer).not.toBe(first.buffer);
+    expect(pair.byteOffset).toBe(0);
+    expect(pair.toString()).toBe(`${'x'.repeat(20)}${'y'.repeat(20)}`);
+  });
 });

@@ -72,7 +72,7 @@ export class LokiStream extends EventEmitter {
     const head = levelAndTime.exec(line);
     const metaAt = line.indexOf(metaPrefix);
     const metadata = metaAt < 0 ? '' : `,${line.slice(metaAt + 7, line.indexOf('}', metaAt) + 1)}`;
-    const entry = this.arena.encode(`["${head?.[2] ?? Date.now()}000000",${JSON.stringify(line)}${metadata}]`);
+    const entry = this.arena.encode(`["${head?.[2] ?? Date.now()}000000",`, JSON.stringify(line), `${metadata}]`);
     if (this.bufferedBytes + entry.length > (this.options.maxBufferedBytes ?? Infinity)) return this.drop();
     this.bufferedBytes += entry.length;
     this.buffered.push({ level: lokiLevels[head?.[1] ?? '30'] ?? 'info', entry });

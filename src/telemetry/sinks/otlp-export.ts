@@ -57,7 +57,7 @@ export class OtlpExportProcessor implements SpanProcessor {
   // One request body buffer per destination, reused: safe because a destination has one post in flight.
   private readonly bodies = new Map<string, BufferWriter>();
   private readonly arena = new ByteArena();
-  private readonly encodeBytes = (text: string) => this.arena.encode(text);
+  private readonly encodeBytes = (...pieces: string[]) => this.arena.encode(...pieces);
 
   constructor(private readonly options: OtlpExportOptions) {}
 

@@ -59,8 +59,18 @@ function encodeAttributes(attributes: Attributes, mask: MaskText): string {
     .join(',');
 }
 
-type EncodeBytes = (text: string) => Buffer;
-const ownBuffer: EncodeBytes = (text) => Buffer.from(text);
+/** Pieces of text to UTF-8, back to back, as one buffer. */
+type EncodeBytes = (...pieces: string[]) => Buffer;
+const ownBuffer: EncodeBytes = (...pieces) => Buffer.from(pieces.join(''));
+
+/**
+ * A content attribute (a prompt, an answer) as bytes, in pieces: concatenated first, its escaped value
+ * would be copied once more into a flat string before being encoded.
+ */
+function encodeContentAttribute(encode: EncodeBytes, separator: string, key: string, value: AttributeValue | undefined, mask: MaskText): Buffer {
+  const prefix = `${separator}${keyPrefix(key)}`;
+  return typeof value === 'string' ? encode(prefix, '{"stringValue":', JSON.stringify(mask(value)), '}}') : encode(prefix, encodeValue(value, mask), '}');
+}
 
 /**
  * Encodes a span's pieces, masking every string (attributes, events, status message) with `mask`;
@@ -70,14 +80,13 @@ export function encodeSpan(span: ReadableSpan, mask: MaskText, encode: EncodeByt
   const context = span.spanContext();
   const parent = span.parentSpanContext;
   const plainAttributes: string[] = [];
-  const contentAttributes: string[] = [];
+  const contentKeys: string[] = [];
   for (const key of Object.keys(span.attributes)) {
-    const attribute = encodeAttribute(key, span.attributes[key], mask);
-    if (contentAttributePattern.test(key)) contentAttributes.push(attribute);
-    else plainAttributes.push(attribute);
+    if (contentAttributePattern.test(key)) contentKeys.push(key);
+    else plainAttributes.push(encodeAttribute(key, span.attributes[key], mask));
   }
   const plain = plainAttributes.join(',');
-  const content = contentAttributes.map((attribute, index) => encode(index > 0 || plain !== '' ? `,${attribute}` : attribute));
+  const content = contentKeys.map((key, index) => encodeContentAttribute(encode, index > 0 || plain !== '' ? ',' : '', key, span.attributes[key], mask));
   const events = span.events
     .map(
       (event) =>

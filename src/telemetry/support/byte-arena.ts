@@ -11,17 +11,22 @@ export class ByteArena {
 
   constructor(private readonly slabBytes = 1024 * 1024) {}
 
-  encode(text: string): Buffer {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: a piece that might not fit gets a fresh slab, and a
-    // piece too large to share one gets its own buffer.
-    const worstCase = text.length * 3;
+  /**
+   * The pieces' UTF-8, back to back, as one view. Pieces are written one by one: joining them first
+   * would make V8 copy a large piece (a prompt) into a flat string before encoding it.
+   */
+  encode(...pieces: string[]): Buffer {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: pieces that might not fit get a fresh slab, and
+    // pieces too large to share one get their own buffer.
+    let worstCase = 0;
+    for (const piece of pieces) worstCase += piece.length * 3;
     if (this.slab.length - this.used < worstCase) {
-      if (worstCase > this.slabBytes / 8) return Buffer.from(text);
+      if (worstCase > this.slabBytes / 8) return Buffer.from(pieces.join(''));
       this.slab = Buffer.allocUnsafeSlow(this.slabBytes);
       this.used = 0;
     }
     const start = this.used;
-    this.used += this.slab.write(text, start);
+    for (const piece of pieces) this.used += this.slab.write(piece, this.used);
     return this.slab.subarray(start, this.used);
   }
 }
