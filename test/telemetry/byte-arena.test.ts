@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ByteArena } from '../../src/telemetry/support/byte-arena.js';
+
+afterEach(() => vi.restoreAllMocks());
 
 describe('ByteArena', () => {
   it('encodes each piece as UTF-8 into one shared slab, back to back', () => {
@@ -49,5 +51,29 @@ describe('ByteArena', () => {
     expect(pair.buffer).not.toBe(first.buffer);
     expect(pair.byteOffset).toBe(0);
     expect(pair.toString()).toBe(`${'x'.repeat(20)}${'y'.repeat(20)}`);
+  });
+
+  it('takes 1 MiB slabs by default', () => {
+    const slabs = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    new ByteArena().encode('x');
+    expect(slabs.mock.calls).toEqual([[1024 * 1024]]);
+  });
+
+  it('takes a fresh slab for pieces of exactly an eighth of a slab, and its own buffer (pieces joined) only beyond', () => {
+    const arena = new ByteArena(1536);
+    // 22 pieces of 64 characters (up to 192 bytes, an eighth) fill 1408 bytes and leave 128.
+    const filled = Array.from({ length: 22 }, () => arena.encode('a'.repeat(64)));
+    const eighth = arena.encode('b'.repeat(32), 'c'.repeat(32));
+    expect(eighth.buffer).not.toBe(filled[0]!.buffer);
+    expect(eighth.byteOffset).toBe(0);
+    const after = arena.encode('z');
+    expect([after.buffer === eighth.buffer, after.byteOffset]).toEqual([true, 64]);
+    const beyond = new ByteArena(1536);
+    const slab = Array.from({ length: 22 }, () => beyond.encode('a'.repeat(64)))[0]!.buffer;
+    const own = beyond.encode('b'.repeat(32), 'c'.repeat(33));
+    expect(own.buffer).not.toBe(slab);
+    expect(own.toString()).toBe(`${'b'.repeat(32)}${'c'.repeat(33)}`);
+    const next = beyond.encode('d');
+    expect([next.buffer === slab, next.byteOffset]).toEqual([true, 22 * 64]);
   });
 });

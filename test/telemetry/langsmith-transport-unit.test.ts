@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serializeRuns } from '../../src/telemetry/sinks/langsmith/multipart.js';
+import { encodeBatchRuns, serializeRuns } from '../../src/telemetry/sinks/langsmith/multipart.js';
 import { createRunIngestTransport } from '../../src/telemetry/sinks/langsmith/transport.js';
 import { answerThenBreakOff } from '../helpers/broken-answer.js';
 import { startFirstByteServer } from '../helpers/first-byte-server.js';
@@ -155,5 +155,14 @@ describe('run ingest transport, connections', () => {
       check();
     });
     expect([...endpoint.closedConnections].sort()).toEqual([...endpoint.connections].sort());
+  });
+});
+
+describe('run batch body', () => {
+  it('holds every run, comma-separated, in one /runs/batch JSON body, and nothing else', () => {
+    const created = ['1', '2', '3'].map((n) => ({ id: `01a219e4-62d8-7d6e-ba3e-83dfe11b270${n}`, name: `run ${n}`, run_type: 'chain', inputs: { n } }));
+    const { body, contentType } = encodeBatchRuns(serializeRuns(created));
+    expect(contentType).toBe('application/json');
+    expect(body.toString('utf8')).toBe(JSON.stringify({ post: created, patch: [] }));
   });
 });

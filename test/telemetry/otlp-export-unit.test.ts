@@ -3,6 +3,7 @@ import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OtlpExportProcessor, type OtlpDestination } from '../../src/telemetry/sinks/otlp-export.js';
+import { encodeSpan } from '../../src/telemetry/sinks/otlp-json.js';
 import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js';
 import { createFailureReporter } from '../../src/telemetry/support/failure-reporter.js';
 import { pollUntil } from '../fakes/http-fake.js';
@@ -180,6 +181,31 @@ describe('OTLP export processor', () => {
     await processor.forceFlush();
     expect(jaeger.received.map(({ spanNames }) => spanNames)).toEqual([['big 1', 'small'], ['big 3']]);
     expect(await counted('telemetry_dropped_total', 'otlp')).toBe(1);
+  });
+
+  it('never queues a span no destination takes, so it cannot crowd out one that is taken', async () => {
+    const jaeger = await endpoint([200]);
+    const { processor, end, counted } = exporter([{ sink: 'otlp', url: jaeger.base, accept: (span) => span.name === 'kept', withContent: false }], { maxQueueSize: 2 });
+    end('skipped', 'skipped', 'skipped', 'kept');
+    await processor.forceFlush();
+    expect(jaeger.received.map(({ spanNames }) => spanNames)).toEqual([['kept']]);
+    expect(await counted('telemetry_dropped_total', 'otlp')).toBe(0);
+  });
+
+  it('takes spans up to exactly its size in bytes, and not one byte more', async () => {
+    // The encoded size of a span like the ones below, measured by encoding one.
+    const ended: ReadableSpan[] = [];
+    const probe = new BasicTracerProvider({ spanProcessors: [{ onStart: () => {}, onEnd: (span) => ended.push(span), forceFlush: async () => {}, shutdown: async () => {} }] });
+    probe.getTracer('otlp-export-unit').startSpan('sized', { attributes: { 'langfuse.observation.input': 'x'.repeat(500) } }).end();
+    const size = encodeSpan(ended[0]!, (text) => text).size;
+    for (const [bound, dropped] of [[2 * size, 0], [2 * size - 1, 1]] as const) {
+      const jaeger = await endpoint([200]);
+      const { processor, tracer, counted } = exporter([{ sink: 'otlp', url: jaeger.base, accept: () => true, withContent: true }], { maxQueueBytes: bound });
+      for (let n = 0; n < 2; n += 1) tracer.startSpan('sized', { attributes: { 'langfuse.observation.input': 'x'.repeat(500) } }).end();
+      expect(await counted('telemetry_dropped_total', 'otlp')).toBe(dropped);
+      await processor.forceFlush();
+      expect(jaeger.received.flatMap(({ spanNames }) => spanNames)).toHaveLength(2 - dropped);
+    }
   });
 
   it('counts a refused export (4xx) once, with its spans, without retrying it', async () => {

@@ -142,4 +142,14 @@ describe('OTLP/JSON encoding, byte for byte', () => {
     expect(keys(false)).toEqual(['x.gen_ai.input.messages', 'gen_ai.output.messages.count']);
     expect(keys(true)).toEqual(['x.gen_ai.input.messages', 'gen_ai.output.messages.count', 'gen_ai.input.messages', 'langfuse.trace.output']);
   });
+
+  it('encodes a content attribute that is not a string (a list of messages) as the SDK does', () => {
+    const span = spanOf({ attributes: { 'gen_ai.input.messages': ['system', 'user'], n: 1 } });
+    const attributes = (JSON.parse(written([span], true)) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ attributes: unknown[] }> }> }> })
+      .resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes;
+    expect(attributes).toEqual([
+      { key: 'n', value: { intValue: 1 } },
+      { key: 'gen_ai.input.messages', value: { arrayValue: { values: [{ stringValue: 'system' }, { stringValue: 'user' }] } } },
+    ]);
+  });
 });
