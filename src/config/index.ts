@@ -106,7 +106,7 @@ export const envSchema = z.object({
   LOKI_URL: optionalUrl,
   TELEMETRY_EXPORT_TIMEOUT_MS: int(5000, 100, 60_000),
   TELEMETRY_QUEUE_SIZE: int(2048, 16, 100_000),
-  TELEMETRY_QUEUE_MB: int(8, 1, 1024),
+  TELEMETRY_QUEUE_MB: int(4, 1, 1024),
   SHUTDOWN_TIMEOUT_MS: int(25_000, 100, 120_000),
   CAPTURE_CONTENT: flag,
 

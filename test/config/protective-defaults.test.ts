@@ -31,7 +31,7 @@ describe('protective defaults', () => {
       temperature: 0.2,
       models: { simple: 'gemini-2.5-flash-lite', medium: 'gemini-2.5-flash', complex: 'gemini-2.5-pro' },
     });
-    expect(config.telemetry).toMatchObject({ exportTimeoutMs: 5000, queueSize: 2048, queueBytes: 8 * 1024 * 1024, captureContent: false, redactPatterns: [] });
+    expect(config.telemetry).toMatchObject({ exportTimeoutMs: 5000, queueSize: 2048, queueBytes: 4 * 1024 * 1024, captureContent: false, redactPatterns: [] });
     expect(config.shutdownTimeoutMs).toBe(25_000);
   });
 

@@ -54,8 +54,8 @@ describe('LangSmith sink, queue size and timing', () => {
     expect(observer.pendingTraces).toBe(1);
   });
 
-  it('keeps queued traces up to their size bound, 8 MiB by default, and turns away the trace one byte beyond', async () => {
-    const bound = 8 * 1024 * 1024;
+  it('keeps queued traces up to their size bound, 4 MiB by default, and turns away the trace one byte beyond', async () => {
+    const bound = 4 * 1024 * 1024;
     const half = bound / 2 - (await queuedSize(traceWithPrompt(1, 0)));
     const atBound = observe();
     await emit(atBound.observer, traceWithPrompt(1, half));

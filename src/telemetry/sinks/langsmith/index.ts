@@ -78,7 +78,7 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
   const sender = createBatchSender<SerializedTrace>(
     {
       maxQueued: options.maxQueuedTraces ?? 2048,
-      maxQueuedBytes: options.maxQueuedBytes ?? 8 * 1024 * 1024,
+      maxQueuedBytes: options.maxQueuedBytes ?? 4 * 1024 * 1024,
       batchSize: options.batchTraces ?? 100,
       intervalMs: options.flushIntervalMs ?? 1000,
       maxConcurrent: 2,
