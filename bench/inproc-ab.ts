@@ -48,8 +48,13 @@ function startWorker(name: string, checkout: string, sinks: boolean | readonly S
   });
   const next = () =>
     new Promise<unknown>((resolveMessage, reject) => {
-      child.once('message', resolveMessage);
-      child.once('exit', (code) => reject(new Error(`${name} exited (${code}); see ${logDir}/${name}.log`)));
+      const exited = (code: number | null) => reject(new Error(`${name} exited (${code}); see ${logDir}/${name}.log`));
+      child.once('exit', exited);
+      child.once('message', (message) => {
+        // One listener per phase would pile up on the child (Node warns at 11).
+        child.off('exit', exited);
+        resolveMessage(message);
+      });
     });
   return next().then(() => ({
     child,

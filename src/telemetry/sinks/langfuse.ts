@@ -1,84 +1,95 @@
-import { LangfuseAgent, LangfuseEvent, LangfuseGeneration, LangfuseRetriever, getLangfuseTracer } from '@langfuse/tracing';
-import type { Context, Span } from '@opentelemetry/api';
+import { LangfuseEvent, LangfuseOtelSpanAttributes as Langfuse, getLangfuseTracer } from '@langfuse/tracing';
+import type { Attributes, Context, Span } from '@opentelemetry/api';
 import type { LlmCallRecord } from '../../llm/types.js';
 import { cacheMetadata } from '../support/llm-cache.js';
 import type { Redact } from '../support/redact.js';
 import type { AgentAttributes, AgentOptions, BatchSummary, UserFeedback } from '../types.js';
 import type { ScoreSink } from './langfuse-scores.js';
 
-type AgentObservation = LangfuseAgent | LangfuseRetriever;
+/** A recording span LangFuse takes as an observation (its `langfuse.observation.type` is set). */
+type Observation = Span;
 
 /**
  * LangFuse's view of each call and agent: the observation attributes (type, input, output, usage, cost,
  * prompt, level) on the same OpenTelemetry span Jaeger gets, the trace-level fields on the root agent, and
  * user feedback as the `user-feedback` score. Nothing is built for a span that does not record.
+ *
+ * The attributes are the ones `@langfuse/tracing`'s observation wrappers write (same keys, same
+ * serialisation, see `observationAttributes`), written straight onto the span: the wrappers' generic
+ * attribute building cost more than the attributes themselves on every query.
  */
 export function createLangfuseSink(scores: ScoreSink | undefined, redact: Redact) {
   return {
-    observeGeneration(span: Span): LangfuseGeneration | undefined {
-      return span.isRecording() ? new LangfuseGeneration({ otelSpan: span, attributes: {} }) : undefined;
+    observeGeneration(span: Span): Observation | undefined {
+      return observe(span, 'generation');
     },
-    describeGeneration(generation: LangfuseGeneration | undefined, record: LlmCallRecord) {
+    describeGeneration(generation: Observation | undefined, record: LlmCallRecord) {
       if (!generation) return;
       const { request, response, usage, cost } = record;
-      generation.update({
-        model: cost.pricedModel ?? response?.responseModel ?? request.model,
-        modelParameters: { temperature: request.temperature, maxOutputTokens: request.maxOutputTokens },
-        input: [
+      generation.setAttributes({
+        [Langfuse.OBSERVATION_LEVEL]: record.status === 'error' ? 'ERROR' : record.status === 'cancelled' ? 'WARNING' : 'DEFAULT',
+        [Langfuse.OBSERVATION_STATUS_MESSAGE]: record.error
+          ? `${record.error.type}: ${record.error.message}`
+          : record.status === 'cancelled'
+            ? 'cancelled: the caller went away'
+            : undefined,
+        [Langfuse.OBSERVATION_INPUT]: JSON.stringify([
           { role: 'system', content: request.system },
           { role: 'user', content: request.prompt },
-        ],
-        output: response ? { role: 'assistant', content: response.text } : undefined,
-        usageDetails: {
+        ]),
+        [Langfuse.OBSERVATION_OUTPUT]: response ? JSON.stringify({ role: 'assistant', content: response.text }) : undefined,
+        [Langfuse.OBSERVATION_MODEL]: cost.pricedModel ?? response?.responseModel ?? request.model,
+        [Langfuse.OBSERVATION_USAGE_DETAILS]: JSON.stringify({
           input: usage.input,
           input_cached_tokens: usage.cached,
           output: usage.output,
           output_reasoning_tokens: usage.reasoning,
           total: usage.total,
-        },
-        costDetails: cost.details ?? undefined,
-        // The SDK drops the prompt link of a fallback; ours is a real version (the file's, pushed to LangFuse),
-        // so the link is always sent and the fallback is said in the metadata.
-        prompt: { name: request.promptRef.name, version: request.promptRef.version, isFallback: false },
-        level: record.status === 'error' ? 'ERROR' : record.status === 'cancelled' ? 'WARNING' : 'DEFAULT',
-        statusMessage: record.error ? `${record.error.type}: ${record.error.message}` : record.status === 'cancelled' ? 'cancelled: the caller went away' : undefined,
-        completionStartTime: record.timeToFirstChunkMs !== undefined ? new Date(record.startedAt + record.timeToFirstChunkMs) : undefined,
-        metadata: { attempts: record.attempts, provider: record.provider, prompt_is_fallback: Boolean(request.promptRef.isFallback), ...cacheMetadata(record) },
+        }),
+        [Langfuse.OBSERVATION_COST_DETAILS]: cost.details ? JSON.stringify(cost.details) : undefined,
+        [Langfuse.OBSERVATION_COMPLETION_START_TIME]:
+          record.timeToFirstChunkMs !== undefined ? JSON.stringify(new Date(record.startedAt + record.timeToFirstChunkMs)) : undefined,
+        [Langfuse.OBSERVATION_MODEL_PARAMETERS]: JSON.stringify({ temperature: request.temperature, maxOutputTokens: request.maxOutputTokens }),
+        // Our prompt link is always a real version (the file's, pushed to LangFuse), so it is always sent and
+        // a fallback is said in the metadata.
+        [Langfuse.OBSERVATION_PROMPT_NAME]: request.promptRef.name,
+        [Langfuse.OBSERVATION_PROMPT_VERSION]: request.promptRef.version,
+        ...observationMetadata({ attempts: record.attempts, provider: record.provider, prompt_is_fallback: Boolean(request.promptRef.isFallback), ...cacheMetadata(record) }),
       });
     },
-    observeAgent(span: Span, options: AgentOptions): AgentObservation | undefined {
-      if (!span.isRecording()) return undefined;
-      const attributes = { input: options.inputs };
-      const observation =
-        options.kind === 'retriever' ? new LangfuseRetriever({ otelSpan: span, attributes }) : new LangfuseAgent({ otelSpan: span, attributes });
+    observeAgent(span: Span, options: AgentOptions): Observation | undefined {
+      const observation = observe(span, options.kind === 'retriever' ? 'retriever' : 'agent');
+      if (!observation) return undefined;
+      const input = JSON.stringify(options.inputs);
+      observation.setAttribute(Langfuse.OBSERVATION_INPUT, input);
       if (options.trace) {
         const { name, userId, sessionId, tags } = options.trace;
-        span.setAttributes({
-          'langfuse.trace.name': name,
-          ...(userId ? { 'user.id': userId } : {}),
-          ...(sessionId ? { 'session.id': sessionId } : {}),
-          ...(tags ? { 'langfuse.trace.tags': tags } : {}),
-          'langfuse.trace.input': JSON.stringify(options.inputs),
+        observation.setAttributes({
+          [Langfuse.TRACE_NAME]: name,
+          ...(userId ? { [Langfuse.TRACE_USER_ID]: userId } : {}),
+          ...(sessionId ? { [Langfuse.TRACE_SESSION_ID]: sessionId } : {}),
+          ...(tags ? { [Langfuse.TRACE_TAGS]: tags } : {}),
+          [Langfuse.TRACE_INPUT]: input,
         });
       }
       return observation;
     },
     /** On the root agent, its attributes are the trace's metadata too. */
-    annotateTrace(observation: AgentObservation | undefined, options: AgentOptions, attributes: AgentAttributes) {
+    annotateTrace(observation: Observation | undefined, options: AgentOptions, attributes: AgentAttributes) {
       if (!observation || !options.trace) return;
       const metadata: AgentAttributes = {};
-      for (const key of Object.keys(attributes)) metadata[`langfuse.trace.metadata.${key}`] = attributes[key];
-      observation.otelSpan.setAttributes(metadata);
+      for (const key of Object.keys(attributes)) metadata[`${Langfuse.TRACE_METADATA}.${key}`] = attributes[key];
+      observation.setAttributes(metadata);
     },
-    agentOutputs(observation: AgentObservation | undefined, options: AgentOptions, outputs: Record<string, unknown>) {
+    agentOutputs(observation: Observation | undefined, options: AgentOptions, outputs: Record<string, unknown>) {
       if (!observation) return;
       // The answer is already the generation's output: agents that only pass it on (orchestrator,
       // reasoner) do not write it again; the root writes it once more as the trace's output.
-      if (options.kind === 'retriever') observation.update({ output: outputs });
-      if (options.trace) observation.otelSpan.setAttribute('langfuse.trace.output', JSON.stringify(outputs));
+      if (options.kind === 'retriever') observation.setAttribute(Langfuse.OBSERVATION_OUTPUT, JSON.stringify(outputs));
+      if (options.trace) observation.setAttribute(Langfuse.TRACE_OUTPUT, JSON.stringify(outputs));
     },
-    agentFailed(observation: AgentObservation | undefined, message: string) {
-      observation?.update({ level: 'ERROR', statusMessage: message });
+    agentFailed(observation: Observation | undefined, message: string) {
+      observation?.setAttributes({ [Langfuse.OBSERVATION_LEVEL]: 'ERROR', [Langfuse.OBSERVATION_STATUS_MESSAGE]: message });
     },
     feedback(feedback: UserFeedback) {
       scores?.record({
@@ -110,3 +121,24 @@ export function createLangfuseSink(scores: ScoreSink | undefined, redact: Redact
 }
 
 export type LangfuseSink = ReturnType<typeof createLangfuseSink>;
+
+/** Marks a recording span as a LangFuse observation of this type; a span that does not record gets nothing. */
+function observe(span: Span, type: 'generation' | 'agent' | 'retriever'): Observation | undefined {
+  if (!span.isRecording()) return undefined;
+  span.setAttribute(Langfuse.OBSERVATION_TYPE, type);
+  return span;
+}
+
+/**
+ * `langfuse.observation.metadata.<key>` per entry, as the SDK flattens metadata: a string as it is, any
+ * other value as JSON, and an entry without a value left out.
+ */
+function observationMetadata(metadata: Record<string, unknown>): Attributes {
+  const attributes: Attributes = {};
+  for (const key of Object.keys(metadata)) {
+    const value = metadata[key];
+    const serialised = typeof value === 'string' ? value : value == null ? undefined : JSON.stringify(value);
+    if (serialised) attributes[`${Langfuse.OBSERVATION_METADATA}.${key}`] = serialised;
+  }
+  return attributes;
+}
