@@ -64,4 +64,24 @@ describe('LangFuse sink', () => {
     expect(built.spans()[0]!.attributes['langfuse.observation.model.name']).toBe('gemini-9');
     expect(built.errors).toEqual([]);
   });
+
+  it('writes metadata as the LangFuse SDK flattens it: strings as they are, other values as JSON, no entry without a value', () => {
+    const built = buildFanout();
+    const handle = built.fanout.startLlmCall(llm.request, 'gcp.gemini');
+    handle.finish({
+      ...llm,
+      provider: '',
+      cache: { hit: true, ageSeconds: 12, savedUsd: null, originTraceId: 'c'.repeat(32) },
+      traceId: handle.traceId,
+      spanId: handle.spanId,
+    });
+    const metadata = Object.entries(built.spans()[0]!.attributes).filter(([key]) => key.startsWith('langfuse.observation.metadata.'));
+    expect(Object.fromEntries(metadata)).toEqual({
+      'langfuse.observation.metadata.attempts': '1',
+      'langfuse.observation.metadata.prompt_is_fallback': 'false',
+      'langfuse.observation.metadata.cache_hit': 'true',
+      'langfuse.observation.metadata.cache_age_s': '12',
+      'langfuse.observation.metadata.cache_origin_trace_id': 'c'.repeat(32),
+    });
+  });
 });

@@ -12,9 +12,10 @@ const run = (name: string): RunCreate => ({
   id: '01a219e4-62d8-7d6e-ba3e-83dfe11b270e',
   name,
   run_type: 'chain',
+  extra: { metadata: { session_id: 'session-1' } },
+  // A run's JSON has its inputs and outputs last (multipart.ts), so this run's JSON.stringify is its part.
   inputs: { query: 'naïve RAG — “quoted”' },
   outputs: { answer: 'ok' },
-  extra: { metadata: { session_id: 'session-1' } },
 });
 const created = [run('orchestrator')];
 const runs = serializeRuns(created);

@@ -101,7 +101,7 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
   // the queue then holds bytes of known size outside the heap, and the records' objects die young.
   const finishedTraces: TraceRecords[] = [];
   const arena = new ByteArena();
-  const encodeBytes = (text: string) => arena.encode(text);
+  const encodeBytes = (...pieces: string[]) => arena.encode(...pieces);
   let serializing: NodeJS.Immediate | undefined;
   function serializeFinished() {
     clearImmediate(serializing);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { RunCreate } from 'langsmith/schemas';
+import type { KVMap, RunCreate } from 'langsmith/schemas';
+import { madeJson } from '../../support/content-json.js';
 
 /**
  * A run already turned into its JSON, as it waits in the queue: UTF-8 bytes, outside V8's heap (the
@@ -15,9 +16,54 @@ export interface EncodedRuns {
   contentType: string;
 }
 
-/** `encode` turns each run's JSON into bytes (the sink's ByteArena). */
-export const serializeRuns = (runs: RunCreate[], encode: (text: string) => Buffer = (text) => Buffer.from(text)): SerializedRun[] =>
-  runs.map((run) => ({ id: run.id as string, json: encode(JSON.stringify(run)) }));
+/** `encode` writes a run's JSON, given in pieces, as bytes (the sink's ByteArena). */
+export const serializeRuns = (runs: RunCreate[], encode: (...pieces: string[]) => Buffer = (...pieces) => Buffer.from(pieces.join(''))): SerializedRun[] =>
+  runs.map((run) => ({ id: run.id as string, json: encode(...runJsonPieces(run)) }));
+
+/**
+ * A run's JSON in pieces, its inputs and outputs last: where LangFuse already made the JSON of a value
+ * (an agent's inputs, the root's outputs, a call's prompt messages; support/content-json.ts), it is
+ * reused rather than escaped again.
+ */
+function runJsonPieces(run: RunCreate): string[] {
+  const { inputs, outputs, ...fields } = run;
+  const head = JSON.stringify(fields);
+  // The inputs and outputs go before the closing brace, after a comma unless they are the only fields.
+  const pieces = [head.slice(0, -1)];
+  let separator = head === '{}' ? '' : ',';
+  for (const [name, value] of [['inputs', inputs], ['outputs', outputs]] as const) {
+    if (value === undefined) continue;
+    pieces.push(`${separator}"${name}":`, ...valueJsonPieces(value));
+    separator = ',';
+  }
+  pieces.push('}');
+  return pieces;
+}
+
+/** An object's JSON, reusing what was made for it or, one level down, for its fields (`{messages}`). */
+function valueJsonPieces(value: unknown): string[] {
+  const made = madeJson(value);
+  if (made !== undefined) return [made];
+  if (!isPlainRecord(value)) return [JSON.stringify(value)];
+  const pieces = ['{'];
+  let separator = '';
+  for (const key of Object.keys(value)) {
+    const json = madeJson(value[key]) ?? (JSON.stringify(value[key]) as string | undefined);
+    // As JSON.stringify does: a field without a JSON value (undefined, a function) is left out.
+    if (json === undefined) continue;
+    pieces.push(`${separator}${JSON.stringify(key)}:`, json);
+    separator = ',';
+  }
+  pieces.push('}');
+  return pieces;
+}
+
+/** A plain object JSON.stringify would write field by field (not an array, a class instance or one with toJSON). */
+const isPlainRecord = (value: unknown): value is KVMap =>
+  typeof value === 'object' &&
+  value !== null &&
+  Object.getPrototypeOf(value) === Object.prototype &&
+  typeof (value as { toJSON?: unknown }).toJSON !== 'function';
 
 /**
  * The runs as LangSmith's `POST /runs/multipart` takes them: one `post.<run id>` part per run holding the

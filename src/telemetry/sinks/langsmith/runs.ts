@@ -1,6 +1,7 @@
 import type { KVMap, RunCreate, UsageMetadata } from 'langsmith/schemas';
 import { roundUsd } from '../../../llm/pricing.js';
 import type { LlmCallRecord } from '../../../llm/types.js';
+import { promptMessages } from '../../support/content-json.js';
 import { cacheMetadata } from '../../support/llm-cache.js';
 import { dottedOrderSegment, runIdFromSpan, startTimeWithOrder } from './ids.js';
 import type { AgentRecord } from '../../types.js';
@@ -156,12 +157,8 @@ function llmNode(record: LlmCallRecord, parentSpanId: string | undefined, sessio
     fields: {
       name: `generate_content ${request.model}`,
       run_type: 'llm',
-      inputs: {
-        messages: [
-          { role: 'system', content: request.system },
-          { role: 'user', content: request.prompt },
-        ],
-      },
+      // The same array LangFuse's generation input is made from: its JSON is made once (support/content-json.ts).
+      inputs: { messages: promptMessages(request) },
       // usage_metadata sits in the outputs as well as the metadata, where `traceable` puts it.
       outputs: response ? { role: 'assistant', content: response.text, usage_metadata: usage } : undefined,
       error: record.error ? `${record.error.type}: ${record.error.message}` : undefined,
