@@ -9,20 +9,22 @@ import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js'
 import { createFailureReporter } from '../../src/telemetry/support/failure-reporter.js';
 
 // What every log line carries, from the options the service's logger is built with: level, pid and no
-// hostname, trace ids inside a span (repeated under `meta` for Loki), secrets censored by path and
+// hostname, trace ids inside a span (where the Loki stream reads them), secrets censored by path and
 // REDACT_PATTERNS masked anywhere in the line.
 function capture(env: Record<string, string> = {}) {
   const lines: Array<Record<string, unknown>> = [];
+  const raw: string[] = [];
   const logger = pino(
     loggerOptions(loadConfig(env)),
     new Writable({
       write(chunk, _encoding, done) {
+        raw.push(String(chunk));
         lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
         done();
       },
     }),
   );
-  return { logger, lines };
+  return { logger, lines, raw };
 }
 
 const spanContext = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED };
@@ -38,17 +40,18 @@ describe('log lines', () => {
     expect(lines).toEqual([{ level: 40, time: expect.any(Number), pid: process.pid, event: 'x', msg: 'written' }]);
   });
 
-  it('carry the trace and span ids inside a span, and under meta too when Loki is on', () => {
-    const plain = capture();
-    insideSpan(() => plain.logger.info('in a span'));
-    plain.logger.info('outside');
-    expect(plain.lines.map(({ trace_id, span_id, meta }) => [trace_id, span_id, meta])).toEqual([
-      [spanContext.traceId, spanContext.spanId, undefined],
-      [undefined, undefined, undefined],
-    ]);
-    const loki = capture({ LOKI_URL: 'http://127.0.0.1:9' });
-    insideSpan(() => loki.logger.info('in a span'));
-    expect(loki.lines[0]).toMatchObject({ trace_id: spanContext.traceId, span_id: spanContext.spanId, meta: { trace_id: spanContext.traceId, span_id: spanContext.spanId } });
+  it('carry the trace and span ids inside a span, right after the pid, with or without Loki, and nothing else for them', () => {
+    for (const env of [{}, { LOKI_URL: 'http://127.0.0.1:9' }] as Array<Record<string, string>>) {
+      const { logger, lines, raw } = capture(env);
+      insideSpan(() => logger.info('in a span'));
+      logger.info('outside');
+      expect(lines.map(({ trace_id, span_id, meta }) => [trace_id, span_id, meta])).toEqual([
+        [spanContext.traceId, spanContext.spanId, undefined],
+        [undefined, undefined, undefined],
+      ]);
+      // Where the Loki stream reads them from (sinks/loki.ts): top level, before any nested object.
+      expect(raw[0]).toContain(`"pid":${process.pid},"trace_id":"${spanContext.traceId}","span_id":"${spanContext.spanId}",`);
+    }
   });
 
   it('censor credentials by path', () => {

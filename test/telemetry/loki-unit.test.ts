@@ -86,7 +86,7 @@ describe('Loki stream, unit', () => {
       line(30, 8, 'info two'),
       // Not pino's prefix (the level is not at the start): read as info, stamped now.
       `x${line(50, 9, 'shifted')}`,
-      '"meta":{"trace_id":"t0","span_id":"s0"} at the start',
+      '"trace_id":"0a","span_id":"0b"} at the start',
     ];
     for (const text of written) expect(stream.write(`${text}\n`)).toBe(true);
     await close();
@@ -102,7 +102,7 @@ describe('Loki stream, unit', () => {
             ['7000000', written[6]],
             ['8000000', written[7]],
             ['1700000000123000000', written[8]],
-            ['1700000000123000000', written[9], { trace_id: 't0', span_id: 's0' }],
+            ['1700000000123000000', written[9], { trace_id: '0a', span_id: '0b' }],
           ],
         },
         { stream: { service: 'researcherai', environment: 'test', level: 'warning' }, values: [['4000000', written[3]]] },
@@ -115,12 +115,30 @@ describe('Loki stream, unit', () => {
   it('sends the trace and span ids as structured metadata, byte for byte', async () => {
     const loki = await startPushEndpoint();
     const { stream, close } = lokiStream(loki.base);
-    const inSpan = '{"level":30,"time":11,"meta":{"trace_id":"abc","span_id":"def"},"msg":"in a span"}';
+    const inSpan = '{"level":30,"time":11,"pid":1,"trace_id":"abc","span_id":"def","msg":"in a span"}';
     stream.write(inSpan);
     await close();
     expect(loki.pushes.map(({ body }) => body)).toEqual([
       `{"streams":[{"stream":{${labels},"level":"info"},"values":[["11000000",${JSON.stringify(inSpan)},{"trace_id":"abc","span_id":"def"}]]}]}`,
     ]);
+  });
+
+  it('takes the ids pino’s mixin writes, not a trace id inside a logged object or one that is not an id', async () => {
+    const loki = await startPushEndpoint();
+    const { stream, close } = lokiStream(loki.base);
+    const lines = [
+      // Outside a span: a logged object about another trace carries its trace id, nested.
+      '{"level":30,"time":1,"pid":1,"feedback":{"trace_id":"abc","span_id":"def"},"msg":"nested"}',
+      // A top-level field named like the mixin's, whose value is no id: its text must not reach the metadata.
+      '{"level":30,"time":2,"pid":1,"trace_id":"\\"},\\"x","span_id":"def","msg":"not an id"}',
+      // The trace id without the span id right after it.
+      '{"level":30,"time":3,"pid":1,"trace_id":"abc","msg":"no span id"}',
+      '{"level":30,"time":4,"pid":1,"trace_id":"abc","span_id":"def","nested":{"trace_id":"123","span_id":"456"},"msg":"both"}',
+    ];
+    for (const line of lines) stream.write(line);
+    await close();
+    const values = (JSON.parse(loki.pushes[0]!.body) as { streams: Array<{ values: unknown[][] }> }).streams[0]!.values;
+    expect(values.map((value) => value[2])).toEqual([undefined, undefined, undefined, { trace_id: 'abc', span_id: 'def' }]);
   });
 
   it('pushes under a path prefix, with or without the trailing slash', async () => {

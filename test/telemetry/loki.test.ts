@@ -26,7 +26,7 @@ function lokiStream(options: { maxBufferedLines?: number; maxBufferedBytes?: num
   return { stream, counted };
 }
 
-const infoLine = '{"level":30,"time":1795796848491,"pid":1,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","meta":{"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"},"msg":"llm call – \\"quoted\\""}';
+const infoLine = '{"level":30,"time":1795796848491,"pid":1,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","msg":"llm call – \\"quoted\\""}';
 const warnLine = '{"level":40,"time":1795796848500,"pid":1,"msg":"no span here"}';
 
 describe('Loki stream', () => {

@@ -31,13 +31,12 @@ interface BufferedLine {
   entry: Buffer;
 }
 
-// pino writes `{"level":30,"time":1795796848491,…` and, inside a span, `"meta":{"trace_id":"…","span_id":"…"}`.
+// pino writes `{"level":30,"time":1795796848491,"pid":…` and, inside a span, `"trace_id":"…","span_id":"…"` next.
 const levelAndTime = /^\{"level":(\d+),"time":(\d+)/;
-const metaPrefix = '"meta":{"trace_id":"';
 
 /**
  * pino's destination for Loki, on the main thread: each line becomes its Loki entry as it is written
- * (level, time and trace ids read from pino's fixed prefix and `meta`, never parsed; the line itself
+ * (level, time and trace ids read from pino's fixed prefix and the top-level id fields, never parsed; the line itself
  * kept as pino wrote it), and once per interval the buffered entries go out as one JSON push, grouped
  * by level, with the trace and span ids as structured metadata.
  * It replaces pino-loki in a worker thread, which parsed and re-serialised every line there (on the
@@ -70,9 +69,7 @@ export class LokiStream extends EventEmitter {
     // for every new one, which during an outage grows the heap far beyond the bound (batch-sender.ts).
     if (this.buffered.length >= (this.options.maxBufferedLines ?? 10_000)) return this.drop();
     const head = levelAndTime.exec(line);
-    const metaAt = line.indexOf(metaPrefix);
-    const metadata = metaAt < 0 ? '' : `,${line.slice(metaAt + 7, line.indexOf('}', metaAt) + 1)}`;
-    const entry = this.arena.encode(`["${head?.[2] ?? Date.now()}000000",`, JSON.stringify(line), `${metadata}]`);
+    const entry = this.arena.encode(`["${head?.[2] ?? Date.now()}000000",`, JSON.stringify(line), `${traceMetadata(line)}]`);
     if (this.bufferedBytes + entry.length > (this.options.maxBufferedBytes ?? Infinity)) return this.drop();
     this.bufferedBytes += entry.length;
     this.buffered.push({ level: lokiLevels[head?.[1] ?? '30'] ?? 'info', entry });
@@ -158,3 +155,18 @@ export class LokiStream extends EventEmitter {
     });
   }
 }
+
+/**
+ * `,{"trace_id":"…","span_id":"…"}` for a line written inside a span, else nothing. The ids are read where
+ * pino's mixin puts them: the first `trace_id`, among the top-level fields before any nested object (a
+ * `trace_id` inside a logged object is not the line's trace), then `span_id`, both hexadecimal.
+ */
+function traceMetadata(line: string): string {
+  const at = line.indexOf('"trace_id":"');
+  if (at < 0 || line.lastIndexOf('{', at) > 0) return '';
+  topLevelIds.lastIndex = at;
+  const ids = topLevelIds.exec(line);
+  return ids ? `,{"trace_id":"${ids[1]}","span_id":"${ids[2]}"}` : '';
+}
+
+const topLevelIds = /"trace_id":"([0-9a-f]{1,32})","span_id":"([0-9a-f]{1,16})"/y;
