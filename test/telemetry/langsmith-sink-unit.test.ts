@@ -97,6 +97,26 @@ describe('LangSmith sink, queue size and timing', () => {
     expect(reporter.exportFailed).toHaveBeenCalledTimes(1);
   });
 
+  it('splits a batch before encoding it when its runs with their multipart framing (256 bytes a run at most) could pass 16 MiB', async () => {
+    const runsPerTrace = 4;
+    const base = await queuedSize(traceWithPrompt(1, 0));
+    const first = 8 * 1024 * 1024;
+    // The largest second prompt that still goes in one body: 64 bytes for the body, 256 for each run's framing.
+    const fitting = 16 * 1024 * 1024 - 64 - 2 * runsPerTrace * 256 - 2 * base - first;
+    for (const [extra, posts] of [
+      [0, 1],
+      [1, 2],
+    ] as const) {
+      fake().reset();
+      const { observer, reporter } = observe({ maxQueuedBytes: 64 * 1024 * 1024 });
+      await emit(observer, traceWithPrompt(1, first));
+      await emit(observer, traceWithPrompt(2, fitting + extra));
+      await observer.flush?.(20_000);
+      expect(reporter.exportFailed).not.toHaveBeenCalled();
+      expect(fake().requests.filter((request) => request.path === '/runs/multipart')).toHaveLength(posts);
+    }
+  });
+
   it('splits a batch over 16 MiB into halves, but posts a single large trace whole', async () => {
     const big = 9 * 1024 * 1024;
     const { observer, reporter } = observe({ maxQueuedBytes: 64 * 1024 * 1024 });

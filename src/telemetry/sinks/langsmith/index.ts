@@ -39,6 +39,11 @@ export interface LangSmithSinkOptions {
 
 // LangSmith accepts 20 MiB per batch (its /info size_limit_bytes); stay clear of it.
 const maxBatchBytes = 16 * 1024 * 1024;
+// What a run adds to a body besides its JSON: a multipart part's boundary and headers come to about 165
+// bytes (a /runs/batch body adds a comma), so this bounds a body's size before it is encoded.
+const framingBytesPerRun = 256;
+const bodyBytesAtMost = (traces: SerializedTrace[]) =>
+  traces.reduce((sum, trace) => trace.reduce((traceSum, run) => traceSum + run.json.length + framingBytesPerRun, sum), 64);
 
 /**
  * Sends every research query to LangSmith as a nested run tree, built from the same agent and model-call
@@ -62,16 +67,16 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
   const feedback = createLangSmithFeedback({ settings, requestTimeoutMs: options.requestTimeoutMs, reporter, redact, client: options.client });
   const runCount = (traces: SerializedTrace[]) => traces.reduce((sum, trace) => sum + trace.length, 0);
 
+  // A batch too large for one body is split before anything is encoded; one trace goes whole, whatever its size.
   async function postRuns(traces: SerializedTrace[], abandoned: AbortSignal): Promise<void> {
-    const runs = traces.flat();
-    const request = transport.encode(runs);
-    if (request.encoded.body.length > maxBatchBytes && traces.length > 1) {
+    if (traces.length > 1 && bodyBytesAtMost(traces) > maxBatchBytes) {
       const half = Math.ceil(traces.length / 2);
       await postRuns(traces.slice(0, half), abandoned);
       await postRuns(traces.slice(half), abandoned);
       return;
     }
-    await transport.post(runs, request, abandoned);
+    const runs = traces.flat();
+    await transport.post(runs, transport.encode(runs), abandoned);
   }
 
   const buffer = createTraceBuffer({ maxTraces: 1024, maxRecordsPerTrace: 256 }, (records) => reporter.dropped('langsmith', records));
