@@ -15,9 +15,10 @@ type Observation = Span;
  * prompt, level) on the same OpenTelemetry span Jaeger gets, the trace-level fields on the root agent, and
  * user feedback as the `user-feedback` score. Nothing is built for a span that does not record.
  *
- * The attributes are the ones `@langfuse/tracing`'s observation wrappers write (same keys, same
- * serialisation, see `observationAttributes`), written straight onto the span: the wrappers' generic
- * attribute building cost more than the attributes themselves on every query.
+ * The attributes are the ones `@langfuse/tracing`'s observation wrappers write (same keys, order and
+ * serialisation; metadata flattened as `observationMetadata` says), written straight onto the span: the
+ * wrappers build every attribute set generically, on each update, and in isolation a generation and two
+ * agents cost 30 µs through them against 17 µs written directly.
  */
 export function createLangfuseSink(scores: ScoreSink | undefined, redact: Redact) {
   return {
