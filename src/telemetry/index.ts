@@ -10,6 +10,7 @@ import { createPrometheusSink } from './sinks/prometheus.js';
 import { createMetrics } from './sinks/prometheus-registry.js';
 import { createSpanSink } from './sinks/spans.js';
 import { startTracing } from './sinks/tracing.js';
+import { createContentJson } from './support/content-json.js';
 import { createFailureReporter } from './support/failure-reporter.js';
 import { createRedactor } from './support/redact.js';
 import { createSessionTracker } from './support/sessions.js';
@@ -39,9 +40,10 @@ export function startTelemetry(config: Config, options: { logger?: Logger } = {}
   const { telemetry: settings } = config;
   const redact = createRedactor(settings.redactPatterns);
   const scores = settings.langfuse ? createScoreSink(settings.langfuse, settings.exportTimeoutMs, reporter) : undefined;
+  const content = createContentJson(Boolean(settings.langfuse && settings.langsmith));
   const sinks: Sinks = {
     spans: createSpanSink(settings.captureContent),
-    langfuse: createLangfuseSink(scores, redact),
+    langfuse: createLangfuseSink(scores, redact, content),
     prometheus: createPrometheusSink(metrics, sessions.touch),
     logs: createLogSink(log, settings.captureContent),
     langsmith: settings.langsmith
@@ -53,6 +55,7 @@ export function startTelemetry(config: Config, options: { logger?: Logger } = {}
           requestTimeoutMs: settings.exportTimeoutMs,
           maxQueuedTraces: settings.queueSize,
           maxQueuedBytes: settings.queueBytes,
+          content,
         })
       : undefined,
   };

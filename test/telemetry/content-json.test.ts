@@ -1,25 +1,37 @@
 import type { RunCreate } from 'langsmith/schemas';
 import { describe, expect, it } from 'vitest';
-import { serializeRuns } from '../../src/telemetry/sinks/langsmith/multipart.js';
-import { contentJson, madeJson, promptMessages } from '../../src/telemetry/support/content-json.js';
+import { serializeRuns, type MadeJson } from '../../src/telemetry/sinks/langsmith/multipart.js';
+import { createContentJson, promptMessages } from '../../src/telemetry/support/content-json.js';
 import { traceFixture } from './langsmith-fixtures.js';
 
 // The JSON of a record's content is made once and shared by LangFuse and LangSmith. These tests make a
 // value's JSON, then change the value: what is written afterwards shows whether the made JSON was reused.
-const jsonOf = (run: RunCreate) => serializeRuns([run])[0]!.json.toString('utf8');
+const jsonOf = (run: RunCreate, made?: MadeJson) => serializeRuns([run], undefined, made)[0]!.json.toString('utf8');
 
 describe('content JSON made once', () => {
-  it('makes a value’s JSON once and gives the same text back, and only for what was made', () => {
+  it('keeps a value’s JSON for one take when shared, then forgets it', () => {
+    const content = createContentJson(true);
     const inputs = { query: 'naïve RAG — “quoted”', top_k: 5 };
-    expect(madeJson(inputs)).toBeUndefined();
-    const json = contentJson(inputs);
+    expect(content.take(inputs)).toBeUndefined();
+    const json = content.json(inputs);
     expect(json).toBe(JSON.stringify(inputs));
     inputs.top_k = 6;
-    expect(contentJson(inputs)).toBe(json);
-    expect(madeJson(inputs)).toBe(json);
-    expect(madeJson({ ...inputs })).toBeUndefined();
-    expect(madeJson('text')).toBeUndefined();
-    expect(madeJson(null)).toBeUndefined();
+    expect(content.json(inputs)).toBe(json);
+    expect(content.take({ ...inputs })).toBeUndefined();
+    expect(content.take(inputs)).toBe(json);
+    expect(content.take(inputs)).toBeUndefined();
+    expect(content.json(inputs)).toBe(JSON.stringify(inputs));
+    expect(content.take('text')).toBeUndefined();
+    expect(content.take(null)).toBeUndefined();
+  });
+
+  it('keeps nothing when only one sink sends the content', () => {
+    const content = createContentJson(false);
+    const inputs = { query: 'RAG' };
+    expect(content.json(inputs)).toBe('{"query":"RAG"}');
+    inputs.query = 'changed';
+    expect(content.json(inputs)).toBe('{"query":"changed"}');
+    expect(content.take(inputs)).toBeUndefined();
   });
 
   it('gives one messages array per request, system then user', () => {
@@ -57,23 +69,32 @@ describe('a LangSmith run’s JSON', () => {
     expect(jsonOf({ ...fields, inputs: null } as unknown as RunCreate)).toBe(JSON.stringify({ ...fields, inputs: null }));
   });
 
-  it('reuses the JSON another sink made for its inputs or outputs', () => {
+  it('reuses the JSON LangFuse made for its inputs or outputs, once', () => {
+    const content = createContentJson(true);
     const inputs = { query: 'What is RAG?' };
     const outputs = { answer: 'RAG retrieves then generates.' };
-    const madeInputs = contentJson(inputs);
-    const madeOutputs = contentJson(outputs);
+    const madeInputs = content.json(inputs);
+    const madeOutputs = content.json(outputs);
     inputs.query = 'changed after the JSON was made';
     outputs.answer = 'changed too';
-    expect(jsonOf({ ...fields, inputs, outputs })).toBe(`${JSON.stringify(fields).slice(0, -1)},"inputs":${madeInputs},"outputs":${madeOutputs}}`);
+    expect(jsonOf({ ...fields, inputs, outputs }, content.take)).toBe(`${JSON.stringify(fields).slice(0, -1)},"inputs":${madeInputs},"outputs":${madeOutputs}}`);
+    // Taken: a second run with the same values writes them as they are now.
+    expect(jsonOf({ ...fields, inputs, outputs }, content.take)).toBe(JSON.stringify({ ...fields, inputs, outputs }));
   });
 
   it('reuses, one level down, the JSON made for a field (the prompt messages of a model call)', () => {
+    const content = createContentJson(true);
     const { llm } = traceFixture();
     const messages = promptMessages(llm.request);
-    const made = contentJson(messages);
-    messages[1]!.content = 'changed after the JSON was made';
-    const inputs = { messages, model: 'gemini-2.5-flash' };
-    expect(jsonOf({ ...fields, inputs })).toBe(`${JSON.stringify(fields).slice(0, -1)},"inputs":{"messages":${made},"model":"gemini-2.5-flash"}}`);
+    const made = content.json(messages);
+    const changed = { ...messages[1]!, content: 'changed after the JSON was made' };
+    const inputs = { messages: Object.assign([...messages], { 1: changed }), model: 'gemini-2.5-flash' };
+    // A different array: nothing made for it.
+    expect(jsonOf({ ...fields, inputs }, content.take)).toBe(JSON.stringify({ ...fields, inputs }));
+    const sameArray = { messages, model: 'gemini-2.5-flash' };
+    messages.push({ role: 'user', content: 'pushed after the JSON was made' });
+    expect(jsonOf({ ...fields, inputs: sameArray }, content.take)).toBe(`${JSON.stringify(fields).slice(0, -1)},"inputs":{"messages":${made},"model":"gemini-2.5-flash"}}`);
+    messages.pop();
   });
 
   it('writes a value with toJSON or of a class as JSON.stringify does, not field by field', () => {

@@ -13,6 +13,7 @@ import { createPrometheusSink } from '../../src/telemetry/sinks/prometheus.js';
 import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js';
 import { createSpanSink } from '../../src/telemetry/sinks/spans.js';
 import { createRedactor } from '../../src/telemetry/support/redact.js';
+import { createContentJson } from '../../src/telemetry/support/content-json.js';
 import { createSessionTracker } from '../../src/telemetry/support/sessions.js';
 import type { AgentRecord, RecordSink, SinkName, UserFeedback } from '../../src/telemetry/types.js';
 import type { LlmCallRecord } from '../../src/llm/types.js';
@@ -55,7 +56,7 @@ export function buildFanout({ captureContent = false, redactPatterns = [] as Reg
   };
   const sinks: Sinks = {
     spans: createSpanSink(captureContent),
-    langfuse: createLangfuseSink(scoreSink, createRedactor(redactPatterns)),
+    langfuse: createLangfuseSink(scoreSink, createRedactor(redactPatterns), createContentJson(false)),
     prometheus: createPrometheusSink(metrics, sessions.touch),
     logs: createLogSink(logger, captureContent),
     langsmith: recordSink,

@@ -2,6 +2,7 @@ import { trace, TraceFlags } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import type { Score, ScoreSink } from '../../src/telemetry/sinks/langfuse-scores.js';
 import { createLangfuseSink } from '../../src/telemetry/sinks/langfuse.js';
+import { createContentJson } from '../../src/telemetry/support/content-json.js';
 import { createRedactor } from '../../src/telemetry/support/redact.js';
 import { buildFanout } from './fanout-helpers.js';
 import { traceFixture } from './langsmith-fixtures.js';
@@ -14,7 +15,7 @@ const noMasking = createRedactor([]);
 
 describe('LangFuse sink', () => {
   it('builds no observation for a span that does not record, and writes nothing without one', () => {
-    const sink = createLangfuseSink(undefined, noMasking);
+    const sink = createLangfuseSink(undefined, noMasking, createContentJson(false));
     expect(sink.observeGeneration(unsampled)).toBeUndefined();
     expect(sink.observeAgent(unsampled, { name: 'orchestrator', inputs: {}, trace: { name: 'q' } })).toBeUndefined();
     expect(() => sink.describeGeneration(undefined, llm)).not.toThrow();
@@ -24,7 +25,7 @@ describe('LangFuse sink', () => {
   });
 
   it('drops feedback and flushes nothing when LangFuse is off', () => {
-    const sink = createLangfuseSink(undefined, noMasking);
+    const sink = createLangfuseSink(undefined, noMasking, createContentJson(false));
     expect(() => sink.feedback({ id: 'v', traceId: 't', helpful: true, first: true, promptVersion: 2 })).not.toThrow();
     expect(sink.flush()).toBeUndefined();
   });
@@ -36,7 +37,7 @@ describe('LangFuse sink', () => {
     });
     const scores = { record: (_score: Score) => undefined, flush: () => flushed } as ScoreSink;
     let done = false;
-    const flushing = createLangfuseSink(scores, noMasking)
+    const flushing = createLangfuseSink(scores, noMasking, createContentJson(false))
       .flush()
       ?.then(() => {
         done = true;

@@ -10,6 +10,7 @@ import { createRunIngestTransport } from './transport.js';
 import type { RecordSink } from '../../types.js';
 import { createRedactor } from '../../support/redact.js';
 import { ByteArena } from '../../support/byte-arena.js';
+import type { ContentJson } from '../../support/content-json.js';
 
 /** A finished trace as it waits in the queue: its runs' JSON. */
 type SerializedTrace = SerializedRun[];
@@ -35,6 +36,8 @@ export interface LangSmithSinkOptions {
   retries?: number;
   /** Injected by tests; built from `settings` otherwise. Used for feedback only. */
   client?: Client;
+  /** The JSON LangFuse made for the records' content, spliced into the runs instead of made again. */
+  content?: ContentJson;
 }
 
 // LangSmith accepts 20 MiB per batch (its /info size_limit_bytes); stay clear of it.
@@ -107,13 +110,14 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
   const finishedTraces: TraceRecords[] = [];
   const arena = new ByteArena();
   const encodeBytes = (...pieces: string[]) => arena.encode(...pieces);
+  const takeMadeJson = (value: unknown) => options.content?.take(value);
   let serializing: NodeJS.Immediate | undefined;
   function serializeFinished() {
     clearImmediate(serializing);
     serializing = undefined;
     for (const trace of finishedTraces.splice(0)) {
       try {
-        sender.enqueue(serializeRuns(redact(buildRuns(trace, context)), encodeBytes));
+        sender.enqueue(serializeRuns(redact(buildRuns(trace, context)), encodeBytes, takeMadeJson));
       } catch (error) {
         // Off the fan-out's guard here: counted the same way, and the process goes on.
         reporter.internalError('langsmith', error);

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { KVMap, RunCreate } from 'langsmith/schemas';
-import { madeJson } from '../../support/content-json.js';
 
 /**
  * A run already turned into its JSON, as it waits in the queue: UTF-8 bytes, outside V8's heap (the
@@ -16,16 +15,22 @@ export interface EncodedRuns {
   contentType: string;
 }
 
+/** The JSON LangFuse already made for a value, if any (support/content-json.ts). */
+export type MadeJson = (value: unknown) => string | undefined;
+
 /** `encode` writes a run's JSON, given in pieces, as bytes (the sink's ByteArena). */
-export const serializeRuns = (runs: RunCreate[], encode: (...pieces: string[]) => Buffer = (...pieces) => Buffer.from(pieces.join(''))): SerializedRun[] =>
-  runs.map((run) => ({ id: run.id as string, json: encode(...runJsonPieces(run)) }));
+export const serializeRuns = (
+  runs: RunCreate[],
+  encode: (...pieces: string[]) => Buffer = (...pieces) => Buffer.from(pieces.join('')),
+  made: MadeJson = () => undefined,
+): SerializedRun[] => runs.map((run) => ({ id: run.id as string, json: encode(...runJsonPieces(run, made)) }));
 
 /**
  * A run's JSON in pieces, its inputs and outputs last: where LangFuse already made the JSON of a value
  * (an agent's inputs, the root's outputs, a call's prompt messages; support/content-json.ts), it is
  * reused rather than escaped again.
  */
-function runJsonPieces(run: RunCreate): string[] {
+function runJsonPieces(run: RunCreate, made: MadeJson): string[] {
   const { inputs, outputs, ...fields } = run;
   const head = JSON.stringify(fields);
   // The inputs and outputs go before the closing brace, after a comma unless they are the only fields.
@@ -33,7 +38,7 @@ function runJsonPieces(run: RunCreate): string[] {
   let separator = head === '{}' ? '' : ',';
   for (const [name, value] of [['inputs', inputs], ['outputs', outputs]] as const) {
     if (value === undefined) continue;
-    pieces.push(`${separator}"${name}":`, ...valueJsonPieces(value));
+    pieces.push(`${separator}"${name}":`, ...valueJsonPieces(value, made));
     separator = ',';
   }
   pieces.push('}');
@@ -41,14 +46,14 @@ function runJsonPieces(run: RunCreate): string[] {
 }
 
 /** An object's JSON, reusing what was made for it or, one level down, for its fields (`{messages}`). */
-function valueJsonPieces(value: unknown): string[] {
-  const made = madeJson(value);
-  if (made !== undefined) return [made];
+function valueJsonPieces(value: unknown, made: MadeJson): string[] {
+  const whole = made(value);
+  if (whole !== undefined) return [whole];
   if (!isPlainRecord(value)) return [JSON.stringify(value)];
   const pieces = ['{'];
   let separator = '';
   for (const key of Object.keys(value)) {
-    const json = madeJson(value[key]) ?? (JSON.stringify(value[key]) as string | undefined);
+    const json = made(value[key]) ?? (JSON.stringify(value[key]) as string | undefined);
     // As JSON.stringify does: a field without a JSON value (undefined, a function) is left out.
     if (json === undefined) continue;
     pieces.push(`${separator}${JSON.stringify(key)}:`, json);
