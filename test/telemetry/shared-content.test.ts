@@ -1,23 +1,19 @@
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { startTelemetry } from '../../src/telemetry/index.js';
-import { startFakeSinks, type FakeSinks } from '../helpers/fake-sinks.js';
+import { startFakeSinks } from '../helpers/fake-sinks.js';
 import { traceFixture } from './langsmith-fixtures.js';
 
 // With LangFuse and LangSmith both on, a record's content is turned into JSON once and both receive that
 // same text (support/content-json.ts). A record changed after LangFuse wrote it shows it: LangSmith's runs,
 // built after the trace ended, still carry what LangFuse received. Its own file: NodeSDK registers the
 // process-wide tracer provider once per process.
-let fakes: FakeSinks;
-beforeAll(async () => {
-  fakes = await startFakeSinks();
-});
-afterAll(() => fakes?.close());
-
 describe('content shared by LangFuse and LangSmith', () => {
   it('sends both sinks the same JSON of the root’s inputs and outputs and of the prompt, made once', async () => {
+    const fakes = await startFakeSinks();
+    onTestFinished(() => fakes.close());
     const config = loadConfig({ ...fakes.telemetryEnv, TELEMETRY_EXPORT_TIMEOUT_MS: '3000' });
     const telemetry = startTelemetry(config, { logger: pino({ level: 'silent' }, new Writable({ write: (_chunk, _encoding, done) => done() })) });
     const { llm } = traceFixture();
