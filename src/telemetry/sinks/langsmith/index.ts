@@ -43,7 +43,8 @@ export interface LangSmithSinkOptions {
 // LangSmith accepts 20 MiB per batch (its /info size_limit_bytes); stay clear of it.
 const maxBatchBytes = 16 * 1024 * 1024;
 // What a run adds to a body besides its JSON: a multipart part's boundary and headers come to about 165
-// bytes (a /runs/batch body adds a comma), so this bounds a body's size before it is encoded.
+// bytes (a /runs/batch body adds a comma); the body's own opening and closing, under 64. Together they
+// bound a body's size before it is encoded.
 const framingBytesPerRun = 256;
 const bodyBytesAtMost = (traces: SerializedTrace[]) =>
   traces.reduce((sum, trace) => trace.reduce((traceSum, run) => traceSum + run.json.length + framingBytesPerRun, sum), 64);
