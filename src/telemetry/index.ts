@@ -40,7 +40,8 @@ export function startTelemetry(config: Config, options: { logger?: Logger } = {}
   const { telemetry: settings } = config;
   const redact = createRedactor(settings.redactPatterns);
   const scores = settings.langfuse ? createScoreSink(settings.langfuse, settings.exportTimeoutMs, reporter) : undefined;
-  const content = createContentJson(Boolean(settings.langfuse && settings.langsmith));
+  // Shared only when LangSmith can use it: with REDACT_PATTERNS it sends masked copies, whose JSON is its own.
+  const content = createContentJson(Boolean(settings.langfuse && settings.langsmith) && settings.redactPatterns.length === 0);
   const sinks: Sinks = {
     spans: createSpanSink(settings.captureContent),
     langfuse: createLangfuseSink(scores, redact, content),

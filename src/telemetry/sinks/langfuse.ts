@@ -84,7 +84,8 @@ export function createLangfuseSink(scores: ScoreSink | undefined, redact: Redact
       if (!observation) return;
       // The answer is already the generation's output: agents that only pass it on (orchestrator,
       // reasoner) do not write it again; the root writes it once more as the trace's output.
-      if (options.kind === 'retriever') observation.setAttribute(Langfuse.OBSERVATION_OUTPUT, content.json(outputs));
+      // Not shared: LangSmith sends a retriever's documents in its own shape, so it would never take this JSON.
+      if (options.kind === 'retriever') observation.setAttribute(Langfuse.OBSERVATION_OUTPUT, JSON.stringify(outputs));
       if (options.trace) observation.setAttribute(Langfuse.TRACE_OUTPUT, content.json(outputs));
     },
     agentFailed(observation: Observation | undefined, message: string) {
