@@ -76,4 +76,82 @@ describe('ByteArena', () => {
     const next = beyond.encode('d');
     expect([next.buffer === slab, next.byteOffset]).toEqual([true, 22 * 64]);
   });
+
+  describe('slabs written anew (releaseBefore)', () => {
+    // A 2400-byte slab takes exactly 8 pieces of 100 three-byte characters (300 bytes, an eighth), so a
+    // ninth starts the next slab.
+    const slabBytes = 2400;
+    const piece = (symbol: string) => symbol.repeat(100);
+    const fillSlab = (arena: ByteArena, symbol: string) => Array.from({ length: 8 }, () => arena.encode(piece(symbol)));
+
+    it('marks positions by slab: the first slab is 0, each later slab one more', () => {
+      const arena = new ByteArena(slabBytes);
+      expect(arena.position()).toBe(0);
+      fillSlab(arena, '€');
+      expect(arena.position()).toBe(0);
+      arena.encode(piece('₤'));
+      expect(arena.position()).toBe(1);
+      fillSlab(arena, '₩');
+      expect(arena.position()).toBe(2);
+    });
+
+    it('writes a released slab anew instead of allocating, and leaves views after the mark intact', () => {
+      const slabs = vi.spyOn(Buffer, 'allocUnsafeSlow');
+      const arena = new ByteArena(slabBytes);
+      const [first] = fillSlab(arena, '€');
+      const kept = arena.encode(piece('₤'));
+      expect(kept.buffer).not.toBe(first!.buffer);
+      arena.releaseBefore(arena.position());
+      // The second slab fills; the next is the released first one, written from its start, with no allocation.
+      const refilled = fillSlab(arena, '₩');
+      expect(refilled.map((view) => view.buffer === first!.buffer)).toEqual([false, false, false, false, false, false, false, true]);
+      expect(refilled[7]!.byteOffset).toBe(first!.byteOffset);
+      expect(first!.toString()).toBe(piece('₩'));
+      expect(kept.toString()).toBe(piece('₤'));
+      expect(slabs).toHaveBeenCalledTimes(2);
+    });
+
+    it('keeps the slab of the mark and every later one, and releases nothing before a slab is filled', () => {
+      const slabs = vi.spyOn(Buffer, 'allocUnsafeSlow');
+      const arena = new ByteArena(slabBytes);
+      arena.releaseBefore(arena.position());
+      const first = fillSlab(arena, '€');
+      arena.releaseBefore(arena.position());
+      const second = fillSlab(arena, '₤');
+      expect(second[0]!.buffer).not.toBe(first[0]!.buffer);
+      // A mark in the first slab: the first slab is still read, so the third is a fresh one.
+      arena.releaseBefore(0);
+      const third = arena.encode(piece('₩'));
+      expect([third.buffer === first[0]!.buffer, third.buffer === second[0]!.buffer]).toEqual([false, false]);
+      expect(slabs).toHaveBeenCalledTimes(3);
+      expect([first.map(String), second.map(String)]).toEqual([Array(8).fill(piece('€')), Array(8).fill(piece('₤'))]);
+    });
+
+    it('keeps at most the spare slabs given (the first released) and leaves the rest to the collector', () => {
+      const slabs = vi.spyOn(Buffer, 'allocUnsafeSlow');
+      const arena = new ByteArena(slabBytes, 1);
+      const filled = ['€', '₤', '₩'].map((symbol) => fillSlab(arena, symbol)[0]!.buffer);
+      arena.encode(piece('₪'));
+      arena.releaseBefore(arena.position());
+      fillSlab(arena, '₫');
+      const next = [arena.encode(piece('₭')), ...fillSlab(arena, '₭').slice(1), arena.encode(piece('₮'))];
+      // Three filled slabs were released and one of them kept: the first, reused; then a fresh one.
+      expect(next[0]!.buffer).toBe(filled[0]);
+      expect(filled).not.toContain(next[8]!.buffer);
+      expect(slabs).toHaveBeenCalledTimes(5);
+    });
+
+    it('keeps two spare slabs by default, and writes the last one kept first', () => {
+      const slabs = vi.spyOn(Buffer, 'allocUnsafeSlow');
+      const arena = new ByteArena(slabBytes);
+      const filled = ['€', '₤', '₩'].map((symbol) => fillSlab(arena, symbol)[0]!.buffer);
+      arena.encode(piece('₪'));
+      arena.releaseBefore(arena.position());
+      fillSlab(arena, '₫');
+      // Each slab now starts with the last piece of the fill before it.
+      const next = [fillSlab(arena, '₭')[0]!.buffer, fillSlab(arena, '₮')[0]!.buffer, arena.encode(piece('₯')).buffer];
+      expect(next.map((buffer) => filled.indexOf(buffer))).toEqual([1, 0, -1]);
+      expect(slabs).toHaveBeenCalledTimes(5);
+    });
+  });
 });

@@ -170,6 +170,25 @@ describe('Loki stream, unit', () => {
     ]);
   });
 
+  it('writes its 256 KiB slabs anew once a push holds their lines: lines arrive intact, and no slab is taken beyond three', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const slabs = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    const loki = await startPushEndpoint();
+    const { stream, close } = lokiStream(loki.base, { intervalMs: 10 });
+    // Lines of about 10 KB: a slab takes about 24 of them, a wave of 50 fills two.
+    const text = (wave: number, index: number) => line(30, wave * 100 + index, `${wave}.${index}:${'x'.repeat(10_000)}`);
+    for (let wave = 0; wave < 4; wave += 1) {
+      for (let index = 0; index < 50; index += 1) stream.write(text(wave, index));
+      vi.advanceTimersByTime(10);
+      await pollUntil(() => loki.pushes.length, (count) => count === wave + 1, 5000, (count) => `pushes: ${count}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await close();
+    const pushed = loki.pushes.map(({ body }) => (JSON.parse(body) as { streams: Array<{ values: string[][] }> }).streams[0]!.values.map(([, text]) => text));
+    expect(pushed).toEqual([0, 1, 2, 3].map((wave) => Array.from({ length: 50 }, (_, index) => text(wave, index))));
+    expect(slabs.mock.calls.filter(([bytes]) => bytes === 256 * 1024)).toHaveLength(3);
+  });
+
   it('keeps one connection to Loki for every push, and closes it with the stream', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const loki = await startPushEndpoint();

@@ -129,6 +129,8 @@ export class LokiStream extends EventEmitter {
       body.write(']}');
     }
     body.write(']}');
+    // push() hands every buffered line to this body, which holds its own copy of them now.
+    this.arena.releaseBefore(this.arena.position());
     return this.post(body.bytes());
   }
 

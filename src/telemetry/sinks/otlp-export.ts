@@ -38,6 +38,8 @@ export interface OtlpExportOptions {
 interface QueuedSpan {
   encoded: EncodedSpan;
   accepted: boolean[];
+  /** Where its bytes begin in the arena. */
+  position: number;
 }
 
 /**
@@ -71,9 +73,10 @@ export class OtlpExportProcessor implements SpanProcessor {
     if (!accepted.includes(true)) return;
     // Full by count: dropped before paying for the encoding.
     if (this.queue.length >= this.options.maxQueueSize) return this.drop(accepted);
+    const position = this.arena.position();
     const encoded = encodeSpan(span, this.options.maskText, this.encodeBytes);
     if (this.queuedBytes + encoded.size > this.options.maxQueueBytes) return this.drop(accepted);
-    this.queue.push({ encoded, accepted });
+    this.queue.push({ encoded, accepted, position });
     this.queuedBytes += encoded.size;
     if (this.queue.length >= this.options.maxExportBatchSize) void this.drain();
     else this.timer ??= setTimeout(() => void this.drain(), this.options.scheduledDelayMillis).unref();
@@ -111,18 +114,19 @@ export class OtlpExportProcessor implements SpanProcessor {
   }
 
   private async export(batch: QueuedSpan[]): Promise<void> {
-    await Promise.all(
-      this.options.destinations.map((destination, index) => {
-        const spans = batch.filter(({ accepted }) => accepted[index]).map(({ encoded }) => encoded);
-        if (spans.length === 0) return undefined;
-        let body = this.bodies.get(destination.sink);
-        if (!body) this.bodies.set(destination.sink, (body = new BufferWriter()));
-        writeTraceRequest(body.reset(), spans, destination.withContent);
-        return this.postWithRetries(destination, body.bytes()).catch((error: unknown) =>
-          this.options.reporter.exportFailed(destination.sink, spans.length, (error as Error).message),
-        );
-      }),
-    );
+    const posts = this.options.destinations.map((destination, index) => {
+      const spans = batch.filter(({ accepted }) => accepted[index]).map(({ encoded }) => encoded);
+      if (spans.length === 0) return undefined;
+      let body = this.bodies.get(destination.sink);
+      if (!body) this.bodies.set(destination.sink, (body = new BufferWriter()));
+      writeTraceRequest(body.reset(), spans, destination.withContent);
+      return this.postWithRetries(destination, body.bytes()).catch((error: unknown) =>
+        this.options.reporter.exportFailed(destination.sink, spans.length, (error as Error).message),
+      );
+    });
+    // Each body holds its own copy of the batch's bytes now; the spans still queued were encoded later.
+    this.arena.releaseBefore(this.queue[0]?.position ?? this.arena.position());
+    await Promise.all(posts);
   }
 
   /**

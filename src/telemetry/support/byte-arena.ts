@@ -2,14 +2,47 @@
  * Encodes strings as UTF-8 into large slabs and hands out views of them: what a queue keeps for up to a
  * second lives outside V8's heap (the collector neither copies nor promotes it), and a slab is allocated
  * once per many queries rather than once per piece (`Buffer.from` allocates a pooled 8 KiB slab, or an
- * own buffer from 4 KiB, and each allocation was measurable per query: docs/BENCHMARKS.md). A slab is
- * freed when the last view of it is; views are queued and sent in order, so slabs are freed in order.
+ * own buffer from 4 KiB, and each allocation was measurable per query: docs/BENCHMARKS.md).
+ *
+ * Filled slabs are written anew once their owner says nothing in them is read any more
+ * (`releaseBefore`), instead of being left to the collector: every fresh slab counts as external memory,
+ * and V8 starts a full collection each time that grows by 64 MiB, which under load made the sinks cause
+ * twice as many full collections as the queries themselves (docs/BENCHMARKS.md, "Slabs written anew").
  */
 export class ByteArena {
   private slab: Buffer = Buffer.alloc(0);
   private used = 0;
+  /** How many slabs were taken before the current one: the position of what is encoded next. */
+  private taken = 0;
+  /** Filled slabs that views may still read, oldest first, with their positions. */
+  private readonly filled: Array<{ position: number; slab: Buffer }> = [];
+  /** Filled slabs no longer read, kept to be written anew. */
+  private readonly spare: Buffer[] = [];
 
-  constructor(private readonly slabBytes = 1024 * 1024) {}
+  /** `spareSlabs`: how many released slabs are kept for reuse; beyond them they are left to the collector. */
+  constructor(
+    private readonly slabBytes = 1024 * 1024,
+    private readonly spareSlabs = 2,
+  ) {}
+
+  /**
+   * A mark of where the next bytes go: whatever is encoded from now on lies in this slab or later ones.
+   * An owner keeps it with each item, to give its oldest unsent item's mark to `releaseBefore`.
+   */
+  position(): number {
+    return this.taken;
+  }
+
+  /**
+   * The owner reads no view encoded before `position` (a value `position()` returned) again: the slabs
+   * filled before that mark may be written anew.
+   */
+  releaseBefore(position: number): void {
+    while (this.filled.length > 0 && this.filled[0]!.position < position) {
+      const { slab } = this.filled.shift()!;
+      if (this.spare.length < this.spareSlabs) this.spare.push(slab);
+    }
+  }
 
   /**
    * The pieces' UTF-8, back to back, as one view. Pieces are written one by one: joining them first
@@ -22,11 +55,19 @@ export class ByteArena {
     for (const piece of pieces) worstCase += piece.length * 3;
     if (this.slab.length - this.used < worstCase) {
       if (worstCase > this.slabBytes / 8) return Buffer.from(pieces.join(''));
-      this.slab = Buffer.allocUnsafeSlow(this.slabBytes);
-      this.used = 0;
+      this.nextSlab();
     }
     const start = this.used;
     for (const piece of pieces) this.used += this.slab.write(piece, this.used);
     return this.slab.subarray(start, this.used);
+  }
+
+  private nextSlab(): void {
+    if (this.slab.length > 0) {
+      this.filled.push({ position: this.taken, slab: this.slab });
+      this.taken += 1;
+    }
+    this.slab = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.slabBytes);
+    this.used = 0;
   }
 }

@@ -98,9 +98,14 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
           await postRuns(traces, abandoned);
         } catch (error) {
           if (!abandoned.aborted) reporter.exportFailed('langsmith', runCount(traces), `run batch failed: ${(error as Error).message}`);
+        } finally {
+          settled(traces);
         }
       },
-      dropped: (trace) => reporter.exportFailed('langsmith', runCount([trace]), 'run queue full'),
+      dropped: (trace) => {
+        settled([trace]);
+        reporter.exportFailed('langsmith', runCount([trace]), 'run queue full');
+      },
       abandoned: (traces) => reporter.exportFailed('langsmith', runCount(traces), 'runs still unsent at the flush deadline'),
       sizeOf: (trace) => trace.reduce((sum, run) => sum + run.json.length, 0),
     },
@@ -111,6 +116,15 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
   const finishedTraces: TraceRecords[] = [];
   const arena = new ByteArena();
   const encodeBytes = (...pieces: string[]) => arena.encode(...pieces);
+  // Traces queued or in flight, in the order they were serialised, with where their bytes begin: a post
+  // may split, retry or re-encode its batch until it settles, and two posts may settle out of order, so
+  // the arena's slabs are written anew only up to the oldest trace still unsent.
+  const unsent = new Map<SerializedTrace, number>();
+  function settled(traces: SerializedTrace[]) {
+    for (const trace of traces) unsent.delete(trace);
+    const oldest: number | undefined = unsent.values().next().value;
+    arena.releaseBefore(oldest ?? arena.position());
+  }
   const takeMadeJson = (value: unknown) => options.content?.take(value);
   let serializing: NodeJS.Immediate | undefined;
   function serializeFinished() {
@@ -118,7 +132,10 @@ export function createLangSmithSink(options: LangSmithSinkOptions): RecordSink &
     serializing = undefined;
     for (const trace of finishedTraces.splice(0)) {
       try {
-        sender.enqueue(serializeRuns(redact(buildRuns(trace, context)), encodeBytes, takeMadeJson));
+        const position = arena.position();
+        const serialized = serializeRuns(redact(buildRuns(trace, context)), encodeBytes, takeMadeJson);
+        unsent.set(serialized, position);
+        sender.enqueue(serialized);
       } catch (error) {
         // Off the fan-out's guard here: counted the same way, and the process goes on.
         reporter.internalError('langsmith', error);

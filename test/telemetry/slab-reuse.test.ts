@@ -1,0 +1,164 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { OtlpExportProcessor } from '../../src/telemetry/sinks/otlp-export.js';
+import type { RecordSink } from '../../src/telemetry/types.js';
+import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js';
+import { createFailureReporter } from '../../src/telemetry/support/failure-reporter.js';
+import { startLangSmithFake, type LangSmithFake } from '../fakes/langsmith.js';
+import { pollUntil } from '../fakes/http-fake.js';
+import { emitTrace, traceFixture } from './langsmith-fixtures.js';
+import { observeLangSmith } from './langsmith-sink-helpers.js';
+
+// The sinks' arenas take 1 MiB slabs and write a slab anew once nothing queued reads it: these tests push
+// several MiB of distinct content through them, so that slabs are reused while other items still wait,
+// and check that every item arrives as it was written.
+const slabBytes = 1024 * 1024;
+const slabsTaken = (spy: { mock: { calls: unknown[][] } }) => spy.mock.calls.filter(([bytes]) => bytes === slabBytes).length;
+/** About 40 KB of text that differs from item to item: 23 of them fill a slab. */
+const content = (index: number) => `${index}:${String.fromCharCode(65 + (index % 26)).repeat(40_000)}`;
+
+afterEach(() => vi.restoreAllMocks());
+
+/** An OTLP endpoint that answers 200 and keeps each span's name and prompt; `onRequest` runs before it answers. */
+async function startRecordingEndpoint(onRequest: (count: number) => void = () => undefined) {
+  const received = new Map<string, string>();
+  let requests = 0;
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const text = Buffer.concat(chunks).toString();
+      // A body overwritten while queued may no longer parse: answer 400 rather than throw in the server.
+      if (!text.endsWith('}')) return response.writeHead(400).end();
+      const body = JSON.parse(text) as {
+        resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ name: string; attributes: Array<{ key: string; value: { stringValue?: string } }> }> }> }>;
+      };
+      for (const span of body.resourceSpans.flatMap((resource) => resource.scopeSpans).flatMap((scope) => scope.spans)) {
+        received.set(span.name, span.attributes.find(({ key }) => key === 'gen_ai.input.messages')?.value.stringValue ?? '');
+      }
+      requests += 1;
+      onRequest(requests);
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  onTestFinished(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, received };
+}
+
+function spanProcessor(url: string) {
+  const processor = new OtlpExportProcessor({
+    destinations: [{ sink: 'langfuse', url, accept: () => true, withContent: true }],
+    maxQueueSize: 10_000,
+    maxQueueBytes: 64 * 1024 * 1024,
+    maxExportBatchSize: 10,
+    scheduledDelayMillis: 60_000,
+    timeoutMillis: 5000,
+    reporter: createFailureReporter(createMetrics(), () => undefined),
+    maskText: (text) => text,
+  });
+  const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('slab-reuse');
+  const endSpans = (from: number, count: number) => {
+    for (let index = from; index < from + count; index += 1) tracer.startSpan(`span ${index}`, { attributes: { 'gen_ai.input.messages': content(index) } }).end();
+  };
+  return { processor, endSpans };
+}
+
+describe('slabs written anew', () => {
+  it('OTLP: spans still queued keep their bytes while spans ended meanwhile reuse the exported ones’ slabs', async () => {
+    let endSpans: (from: number, count: number) => void = () => undefined;
+    // A slab takes 23 of these spans. When the fourth batch (spans 30-39) is posted, the first slab has
+    // been released, and spans 40-59 still wait in the second and third; a second wave of 60 ends then:
+    // it fills the third slab, reuses the first and takes two more (six without reuse).
+    const endpoint = await startRecordingEndpoint((count) => {
+      if (count === 4) endSpans(60, 60);
+    });
+    const slabs = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    ({ endSpans } = spanProcessor(endpoint.url));
+    endSpans(0, 60);
+    await pollUntil(() => endpoint.received.size, (size) => size === 120, 5000, (size) => `${size} spans received`);
+    const expected = Array.from({ length: 120 }, (_, index) => [`span ${index}`, content(index)]);
+    expect([...endpoint.received.entries()].sort(([a], [b]) => Number(a.slice(5)) - Number(b.slice(5)))).toEqual(expected);
+    expect(slabsTaken(slabs)).toBe(5);
+  });
+
+  it('OTLP: exports in waves take no new slab once two are spare', async () => {
+    const endpoint = await startRecordingEndpoint();
+    const slabs = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    const { endSpans } = spanProcessor(endpoint.url);
+    for (let wave = 0; wave < 5; wave += 1) {
+      endSpans(wave * 40, 40);
+      await pollUntil(() => endpoint.received.size, (size) => size === (wave + 1) * 40, 10_000, (size) => `${size} spans received`);
+    }
+    // Each wave fills about two slabs: 9 without reuse; the current slab and two spares with it.
+    expect(slabsTaken(slabs)).toBe(3);
+    expect([...endpoint.received.values()].every((text, index) => text === content(Number([...endpoint.received.keys()][index]!.slice(5))))).toBe(true);
+  });
+
+  it('LangSmith: traces queued behind posts in flight keep their bytes while a new wave is serialised', async () => {
+    // An older server: /runs/multipart answers 404, and each batch is encoded again from the queued bytes
+    // for /runs/batch; every answer takes 40 ms. A slab takes about 24 traces. The second wave is
+    // serialised once the first batch is stored, while the first wave's traces 16-29 still wait in the
+    // queue, in the first two slabs; it fills more than two slabs.
+    const fake = await langSmithFake();
+    fake.setDelay(40);
+    const { observer, reporter } = observeLangSmith(fake, langSmithKey, { batchTraces: 4 });
+    emitWave(observer, 0, 30);
+    await pollUntil(() => fake.runs().length, (count) => count > 0, 5000, (count) => `${count} runs stored`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    emitWave(observer, 30, 60);
+    await observer.flush?.(20_000);
+    expect(reporter.exportFailed).not.toHaveBeenCalled();
+    expect(missingPrompts(fake, 90)).toEqual([]);
+  });
+
+  it('LangSmith: waves flushed one after another take no new slab once two are spare', async () => {
+    const fake = await langSmithFake();
+    const slabs = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    const { observer, reporter } = observeLangSmith(fake, langSmithKey, { batchTraces: 4 });
+    for (let wave = 0; wave < 4; wave += 1) {
+      emitWave(observer, wave * 30, 30);
+      await observer.flush?.(10_000);
+    }
+    expect(reporter.exportFailed).not.toHaveBeenCalled();
+    expect(missingPrompts(fake, 120)).toEqual([]);
+    expect(fake.runs()).toHaveLength(4 * 120);
+    // 120 traces of 40 KB fill about 5 slabs; with reuse, the current slab and two spares.
+    expect(slabsTaken(slabs)).toBe(3);
+  });
+});
+
+const langSmithKey = 'ls-slab-key';
+
+async function langSmithFake() {
+  const fake = await startLangSmithFake({ apiKey: langSmithKey, multipart: false });
+  onTestFinished(() => fake.close());
+  return fake;
+}
+
+/** Traces `from` to `from + count - 1`, each with its own 40 KB prompt. */
+function emitWave(observer: RecordSink, from: number, count: number) {
+  for (let index = from; index < from + count; index += 1) {
+    const trace = traceFixture(index.toString(16).padStart(32, '0'));
+    trace.llm.request.prompt = content(index);
+    emitTrace(observer, trace);
+  }
+}
+
+/** The trace indexes below `count` whose prompt no model run carries, whole, as its user message. */
+function missingPrompts(fake: LangSmithFake, count: number): number[] {
+  const prompts = new Set(
+    fake
+      .runs()
+      .filter((run) => run.run_type === 'llm')
+      .map((run) => (run.inputs as { messages: Array<{ content: string }> }).messages[1]!.content),
+  );
+  return Array.from({ length: count }, (_, index) => index).filter((index) => !prompts.has(content(index)));
+}
