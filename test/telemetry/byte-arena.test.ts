@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ByteArena } from '../../src/telemetry/support/byte-arena.js';
 
@@ -152,6 +154,37 @@ describe('ByteArena', () => {
       const next = [fillSlab(arena, '₭')[0]!.buffer, fillSlab(arena, '₮')[0]!.buffer, arena.encode(piece('₯')).buffer];
       expect(next.map((buffer) => filled.indexOf(buffer))).toEqual([1, 0, -1]);
       expect(slabs).toHaveBeenCalledTimes(5);
+    });
+
+    it('holds a filled slab weakly: one whose views were all dropped is left to the collector, not written anew', async () => {
+      v8.setFlagsFromString('--expose-gc');
+      const collectGarbage = runInNewContext('gc') as () => void;
+      const arena = new ByteArena(slabBytes);
+      // Only weak references to the first slab's memory remain once its views are dropped.
+      const firstSlab = new WeakRef(fillSlab(arena, '€')[0]!.buffer);
+      const kept = arena.encode(piece('₤'));
+      // A WeakRef's target lives at least until the job that made it ends.
+      await new Promise((resolve) => setImmediate(resolve));
+      collectGarbage();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(firstSlab.deref()).toBeUndefined();
+      arena.releaseBefore(arena.position());
+      const next = fillSlab(arena, '₩');
+      expect([next[7]!.buffer === kept.buffer, next[7]!.byteOffset]).toEqual([false, 0]);
+      expect(kept.toString()).toBe(piece('₤'));
+    });
+
+    it('tracks the last 256 filled slabs while nothing is released, and forgets older ones', () => {
+      const slabs = vi.spyOn(Buffer, 'allocUnsafeSlow');
+      const arena = new ByteArena(slabBytes);
+      const firstViews = Array.from({ length: 300 }, (_, index) => fillSlab(arena, String.fromCharCode(0x4e00 + index))[0]!);
+      arena.encode(piece('€'));
+      arena.releaseBefore(arena.position());
+      // Slabs 0-43 were forgotten; 44 and 45 are the first two released and kept, the later one written
+      // first. Each slab after the current one starts with the last piece of the fill before it.
+      const next = ['₤', '₩', '₪'].map((symbol) => fillSlab(arena, symbol)[7]!.buffer);
+      expect(next.map((buffer) => firstViews.findIndex((view) => view.buffer === buffer))).toEqual([45, 44, -1]);
+      expect(slabs).toHaveBeenCalledTimes(302);
     });
   });
 });

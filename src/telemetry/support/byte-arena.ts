@@ -8,14 +8,19 @@
  * (`releaseBefore`), instead of being left to the collector: every fresh slab counts as external memory,
  * and V8 starts a full collection each time that grows by 64 MiB, which under load made the sinks cause
  * twice as many full collections as the queries themselves (docs/BENCHMARKS.md, "Slabs written anew").
+ * The arena holds a filled slab weakly until then: a slab whose views were all dropped (a full queue
+ * turns items away after encoding them) is still freed by the collector when its sink hangs.
  */
+/** Filled slabs tracked for reuse: far more than a sink's queue bound (4 MiB by default) can fill. */
+const maxFilled = 256;
+
 export class ByteArena {
   private slab: Buffer = Buffer.alloc(0);
   private used = 0;
   /** How many slabs were taken before the current one: the position of what is encoded next. */
   private taken = 0;
-  /** Filled slabs that views may still read, oldest first, with their positions. */
-  private readonly filled: Array<{ position: number; slab: Buffer }> = [];
+  /** Filled slabs that views may still read, oldest first, with their positions; at most `maxFilled`. */
+  private readonly filled: Array<{ position: number; memory: WeakRef<ArrayBufferLike> }> = [];
   /** Filled slabs no longer read, kept to be written anew. */
   private readonly spare: Buffer[] = [];
 
@@ -39,8 +44,8 @@ export class ByteArena {
    */
   releaseBefore(position: number): void {
     while (this.filled.length > 0 && this.filled[0]!.position < position) {
-      const { slab } = this.filled.shift()!;
-      if (this.spare.length < this.spareSlabs) this.spare.push(slab);
+      const memory = this.filled.shift()!.memory.deref();
+      if (memory && this.spare.length < this.spareSlabs) this.spare.push(Buffer.from(memory, 0, this.slabBytes));
     }
   }
 
@@ -64,7 +69,10 @@ export class ByteArena {
 
   private nextSlab(): void {
     if (this.slab.length > 0) {
-      this.filled.push({ position: this.taken, slab: this.slab });
+      this.filled.push({ position: this.taken, memory: new WeakRef(this.slab.buffer) });
+      // While a sink hangs nothing is released: the oldest entries are forgotten (their slabs are left
+      // to the collector) rather than kept for the whole outage.
+      if (this.filled.length > maxFilled) this.filled.shift();
       this.taken += 1;
     }
     this.slab = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.slabBytes);
