@@ -133,6 +133,20 @@ describe('slabs written anew', () => {
     // 120 traces of 40 KB fill about 5 slabs; with reuse, the current slab and two spares.
     expect(slabsTaken(slabs)).toBe(3);
   });
+
+  it('LangSmith: traces a full queue turned away hold no slab back', async () => {
+    const fake = await langSmithFake();
+    const slabs = vi.spyOn(Buffer, 'allocUnsafeSlow');
+    const { observer, reporter } = observeLangSmith(fake, langSmithKey, { batchTraces: 2, maxQueuedTraces: 2 });
+    // Each wave: two traces queued and sent, 28 turned away after being serialised.
+    for (let wave = 0; wave < 4; wave += 1) {
+      emitWave(observer, wave * 30, 30);
+      await observer.flush?.(10_000);
+    }
+    expect(reporter.exportFailed).toHaveBeenCalledTimes(4 * 28);
+    expect(fake.runs()).toHaveLength(4 * 2 * 4);
+    expect(slabsTaken(slabs)).toBe(3);
+  });
 });
 
 const langSmithKey = 'ls-slab-key';
