@@ -32,4 +32,6 @@ EXPOSE 8000
 # No curl in the slim image; Node's fetch is enough. /healthz is liveness only (no dependencies).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/main.js"]
+# A young generation of 2 × 32 MiB (V8's default here is 2 × 16): what the telemetry allocates for a query
+# then dies there instead of being promoted (docs/BENCHMARKS.md, "A larger young generation").
+CMD ["node", "--max-semi-space-size=32", "dist/main.js"]

@@ -28,7 +28,7 @@ beforeAll(() => {
 
 describe('npm start', () => {
   it('runs the compiled entry, built by prestart when dist/ is missing, and rebuilds only when src/ is newer', () => {
-    expect(scripts.start).toBe('node dist/main.js');
+    expect(scripts.start).toBe('node --max-semi-space-size=32 dist/main.js');
     expect(existsSync(compiledEntry)).toBe(true);
     expect(existsSync(join(repoRoot, 'dist', 'llm', 'prices.json'))).toBe(true);
     const builtAt = statSync(compiledEntry).mtimeMs;
