@@ -1,3 +1,6 @@
+/** Filled slabs tracked for reuse: far more than a sink's queue bound (4 MiB by default) can fill. */
+const maxFilled = 256;
+
 /**
  * Encodes strings as UTF-8 into large slabs and hands out views of them: what a queue keeps for up to a
  * second lives outside V8's heap (the collector neither copies nor promotes it), and a slab is allocated
@@ -11,9 +14,6 @@
  * The arena holds a filled slab weakly until then: a slab whose views were all dropped (a full queue
  * turns items away after encoding them) is still freed by the collector when its sink hangs.
  */
-/** Filled slabs tracked for reuse: far more than a sink's queue bound (4 MiB by default) can fill. */
-const maxFilled = 256;
-
 export class ByteArena {
   private slab: Buffer = Buffer.alloc(0);
   private used = 0;
