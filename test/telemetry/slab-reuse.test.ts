@@ -1,6 +1,3 @@
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { OtlpExportProcessor } from '../../src/telemetry/sinks/otlp-export.js';
@@ -9,6 +6,7 @@ import { createMetrics } from '../../src/telemetry/sinks/prometheus-registry.js'
 import { createFailureReporter } from '../../src/telemetry/support/failure-reporter.js';
 import { startLangSmithFake, type LangSmithFake } from '../fakes/langsmith.js';
 import { pollUntil } from '../fakes/http-fake.js';
+import { startOtlpReceiver, type OtlpReceiver } from '../fakes/otlp.js';
 import { emitTrace, traceFixture } from './langsmith-fixtures.js';
 import { observeLangSmith } from './langsmith-sink-helpers.js';
 
@@ -22,38 +20,17 @@ const content = (index: number) => `${index}:${String.fromCharCode(65 + (index %
 
 afterEach(() => vi.restoreAllMocks());
 
-/** An OTLP endpoint that answers 200 and keeps each span's name and prompt; `onRequest` runs before it answers. */
-async function startRecordingEndpoint(onRequest: (count: number) => void = () => undefined) {
-  const received = new Map<string, string>();
-  let requests = 0;
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const text = Buffer.concat(chunks).toString();
-      // A body overwritten while queued may no longer parse: answer 400 rather than throw in the server.
-      if (!text.endsWith('}')) return response.writeHead(400).end();
-      const body = JSON.parse(text) as {
-        resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ name: string; attributes: Array<{ key: string; value: { stringValue?: string } }> }> }> }>;
-      };
-      for (const span of body.resourceSpans.flatMap((resource) => resource.scopeSpans).flatMap((scope) => scope.spans)) {
-        received.set(span.name, span.attributes.find(({ key }) => key === 'gen_ai.input.messages')?.value.stringValue ?? '');
-      }
-      requests += 1;
-      onRequest(requests);
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  onTestFinished(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, received };
+async function otlpReceiver() {
+  const otlp = await startOtlpReceiver();
+  onTestFinished(() => otlp.close());
+  return otlp;
 }
 
-function spanProcessor(url: string) {
+/** Spans whose prompt did not arrive as it was written, by name. */
+const garbled = (otlp: OtlpReceiver) => otlp.spans().filter(({ name, attributes }) => attributes['gen_ai.input.messages'] !== content(Number(name.slice('span '.length))));
+
+/** Ends spans `from` to `from + count - 1`, each with its own prompt, through an exporter posting to `url`. */
+function spanEnder(url: string) {
   const processor = new OtlpExportProcessor({
     destinations: [{ sink: 'langfuse', url, accept: () => true, withContent: true }],
     maxQueueSize: 10_000,
@@ -65,41 +42,41 @@ function spanProcessor(url: string) {
     maskText: (text) => text,
   });
   const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('slab-reuse');
-  const endSpans = (from: number, count: number) => {
+  return (from: number, count: number) => {
     for (let index = from; index < from + count; index += 1) tracer.startSpan(`span ${index}`, { attributes: { 'gen_ai.input.messages': content(index) } }).end();
   };
-  return { processor, endSpans };
 }
 
 describe('slabs written anew', () => {
   it('OTLP: spans still queued keep their bytes while spans ended meanwhile reuse the exported ones’ slabs', async () => {
-    let endSpans: (from: number, count: number) => void = () => undefined;
-    // A slab takes 23 of these spans. When the fourth batch (spans 30-39) is posted, the first slab has
-    // been released, and spans 40-59 still wait in the second and third; a second wave of 60 ends then:
-    // it fills the third slab, reuses the first and takes two more (six without reuse).
-    const endpoint = await startRecordingEndpoint((count) => {
-      if (count === 4) endSpans(60, 60);
-    });
+    // Each export is answered after 100 ms. A slab takes 23 of these spans. While the fourth batch
+    // (spans 30-39) is being posted, the first slab has been released and spans 40-59 still wait in the
+    // second and third; a second wave of 60 ends then: it fills the third slab, reuses the first and
+    // takes two more (six without reuse).
+    const otlp = await otlpReceiver();
+    otlp.setDelay(100);
     const slabs = vi.spyOn(Buffer, 'allocUnsafeSlow');
-    ({ endSpans } = spanProcessor(endpoint.url));
+    const endSpans = spanEnder(`${otlp.url}/v1/traces`);
     endSpans(0, 60);
-    await pollUntil(() => endpoint.received.size, (size) => size === 120, 5000, (size) => `${size} spans received`);
-    const expected = Array.from({ length: 120 }, (_, index) => [`span ${index}`, content(index)]);
-    expect([...endpoint.received.entries()].sort(([a], [b]) => Number(a.slice(5)) - Number(b.slice(5)))).toEqual(expected);
+    await pollUntil(() => otlp.requests.length, (count) => count === 4, 5000, (count) => `${count} exports`);
+    endSpans(60, 60);
+    await pollUntil(() => otlp.spans().length, (count) => count === 120, 10_000, (count) => `${count} spans received`);
+    expect(new Set(otlp.spans().map(({ name }) => name)).size).toBe(120);
+    expect(garbled(otlp).map(({ name }) => name)).toEqual([]);
     expect(slabsTaken(slabs)).toBe(5);
   });
 
   it('OTLP: exports in waves take no new slab once two are spare', async () => {
-    const endpoint = await startRecordingEndpoint();
+    const otlp = await otlpReceiver();
     const slabs = vi.spyOn(Buffer, 'allocUnsafeSlow');
-    const { endSpans } = spanProcessor(endpoint.url);
+    const endSpans = spanEnder(`${otlp.url}/v1/traces`);
     for (let wave = 0; wave < 5; wave += 1) {
       endSpans(wave * 40, 40);
-      await pollUntil(() => endpoint.received.size, (size) => size === (wave + 1) * 40, 10_000, (size) => `${size} spans received`);
+      await pollUntil(() => otlp.spans().length, (count) => count === (wave + 1) * 40, 10_000, (count) => `${count} spans received`);
     }
     // Each wave fills about two slabs: 9 without reuse; the current slab and two spares with it.
     expect(slabsTaken(slabs)).toBe(3);
-    expect([...endpoint.received].filter(([name, text]) => text !== content(Number(name.slice('span '.length))))).toEqual([]);
+    expect(garbled(otlp).map(({ name }) => name)).toEqual([]);
   });
 
   it('LangSmith: traces queued behind posts in flight keep their bytes while a new wave is serialised', async () => {
